@@ -1,0 +1,280 @@
+"""Load and validate ``config.yaml`` into typed objects.
+
+In:  a YAML file with ``defaults`` (politeness, limits, schedule) and ``sites`` (one entry per
+     site: name, family, start URLs, allowed domains, link patterns, schedule, overrides).
+Out: a :class:`HarvestConfig` whose every site has its defaults merged in, its regexes compiled
+     and its cron expression parsed, or a :class:`ConfigError` that names the site and the field.
+
+The whole file is validated before anything is crawled. Strings may use ``${VAR}`` to take a
+value from the environment (the demo and the tests point start URLs at a local server that way);
+an unset variable is an error, never an empty string.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG = Path("config.yaml")
+FAMILIES = ("gov", "docshare")
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SITE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the file, site and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Politeness(_Strict):
+    """How hard a site may be hit. A site entry may only tighten what it does not set."""
+
+    download_delay: float = Field(2.0, ge=0)
+    concurrent_requests_per_domain: int = Field(2, ge=1, le=16)
+    obey_robots_txt: bool = True
+    autothrottle: bool = True
+    user_agent: str = "harvest/0.1 (+archiving public government reports)"
+
+
+class Limits(_Strict):
+    """Safety bounds for one run over one site."""
+
+    max_pages: int = Field(2000, ge=1, description="responses per run, list pages included")
+    max_list_pages: int = Field(50, ge=1, description="pagination depth per start URL")
+    download_timeout: float = Field(30, gt=0)
+    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    retry_times: int = Field(3, ge=0, le=10)
+    redirect_max_times: int = Field(5, ge=0, le=20)
+
+
+class Links(_Strict):
+    """Regexes (searched in absolute URLs) saying what each link on a page leads to."""
+
+    list: tuple[str, ...] = ()
+    next: tuple[str, ...] = ()
+    document: tuple[str, ...] = Field(..., min_length=1)
+
+    @field_validator("list", "next", "document")
+    @classmethod
+    def _compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return patterns
+
+    def matches(self, kind: Literal["list", "next", "document"], url: str) -> bool:
+        return any(re.search(p, url) for p in getattr(self, kind))
+
+
+def _check_cron(expression: str) -> str:
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {expression!r}: {exc}") from None
+    return expression
+
+
+class Defaults(_Strict):
+    schedule: str = "17 3 * * *"
+    politeness: Politeness = Politeness()
+    limits: Limits = Limits()
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        return _check_cron(value)
+
+
+class Site(_Strict):
+    """One site to harvest, read by the spider of its ``family``."""
+
+    name: str
+    family: Literal["gov", "docshare"]
+    description: str = ""
+    start_urls: tuple[str, ...] = Field(..., min_length=1)
+    allowed_domains: tuple[str, ...] = Field(..., min_length=1)
+    links: Links
+    schedule: str | None = None
+    politeness: Politeness = Politeness()
+    limits: Limits = Limits()
+    enabled: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SITE_NAME.match(value):
+            raise ValueError("must be lower-case letters, digits and _ and start with a letter")
+        return value
+
+    @field_validator("start_urls")
+    @classmethod
+    def _urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        for domain in domains:
+            if "/" in domain or ":" in domain or not domain:
+                raise ValueError(
+                    f"a domain is a bare host name, without scheme or port: {domain!r}"
+                )
+        return domains
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        return None if value is None else _check_cron(value)
+
+
+class ResolvedSite(_Strict):
+    """A site with its defaults merged in: what spiders and the scheduler read."""
+
+    name: str
+    family: Literal["gov", "docshare"]
+    description: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    links: Links
+    schedule: str
+    politeness: Politeness
+    limits: Limits
+    enabled: bool
+
+
+class _File(_Strict):
+    defaults: Defaults = Defaults()
+    sites: list[Site] = Field(..., min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> _File:
+        seen: set[str] = set()
+        for site in self.sites:
+            if site.name in seen:
+                raise ValueError(f"site name {site.name!r} is used twice")
+            seen.add(site.name)
+        return self
+
+
+class HarvestConfig(_Strict):
+    path: str
+    sites: tuple[ResolvedSite, ...]
+
+    def site(self, name: str) -> ResolvedSite:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        known = ", ".join(s.name for s in self.sites)
+        raise ConfigError(f"{self.path}: no site named {name!r} (known: {known})")
+
+    def select(self, names: list[str] | tuple[str, ...] = ()) -> list[ResolvedSite]:
+        """The named sites, or every enabled site when no name is given."""
+        if names:
+            return [self.site(n) for n in names]
+        return [s for s in self.sites if s.enabled]
+
+
+def _expand_env(value: Any, where: str) -> Any:
+    if isinstance(value, str):
+
+        def repl(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{where}: environment variable ${{{name}}} is not set")
+            return os.environ[name]
+
+        return _ENV_VAR.sub(repl, value)
+    if isinstance(value, list):
+        return [_expand_env(v, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand_env(v, where) for k, v in value.items()}
+    return value
+
+
+def _describe(error: ValidationError, data: dict[str, Any], path: str) -> str:
+    lines = []
+    for err in error.errors():
+        loc = list(err["loc"])
+        where = path
+        if len(loc) >= 2 and loc[0] == "sites" and isinstance(loc[1], int):
+            try:
+                name = data["sites"][loc[1]].get("name", f"#{loc[1] + 1}")
+            except (AttributeError, IndexError, KeyError, TypeError):
+                name = f"#{loc[1] + 1}"
+            where += f": site {name!r}"
+            loc = loc[2:]
+        field = ".".join(str(p) for p in loc) or "(entry)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif err["type"] == "missing":
+            message = "missing required field"
+        lines.append(f"{where}: field {field!r}: {message}")
+    return "\n".join(lines)
+
+
+def _override(default: _Strict, override: _Strict) -> Any:
+    """``default`` with only the fields the site entry actually wrote taken from ``override``."""
+    return default.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
+
+
+def _resolve(site: Site, defaults: Defaults) -> ResolvedSite:
+    return ResolvedSite(
+        name=site.name,
+        family=site.family,
+        description=site.description,
+        start_urls=site.start_urls,
+        allowed_domains=site.allowed_domains,
+        links=site.links,
+        schedule=site.schedule or defaults.schedule,
+        politeness=_override(defaults.politeness, site.politeness),
+        limits=_override(defaults.limits, site.limits),
+        enabled=site.enabled,
+    )
+
+
+def parse_config(data: Any, path: str = "<config>") -> HarvestConfig:
+    """Validate already-parsed YAML data; raise :class:`ConfigError` listing every problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping with a 'sites' list")
+    data = _expand_env(data, path)
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data, path)) from None
+    return HarvestConfig(path=path, sites=tuple(_resolve(s, parsed.defaults) for s in parsed.sites))
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> HarvestConfig:
+    """Read and validate a config file (default: ``$HARVEST_CONFIG`` or ``./config.yaml``)."""
+    path = Path(path or os.environ.get("HARVEST_CONFIG") or DEFAULT_CONFIG)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,41 @@
+"""The one item that flows from the spiders through every pipeline stage.
+
+A spider fills the *fetched* fields; each pipeline stage adds its own (extract: title, text,
+metadata; normalise: Simplified text and hashes; dedup: document id; store writes it out).
+"""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class PageItem(scrapy.Item):
+    # fetched, set by the spider
+    site = scrapy.Field()  # config site name
+    family = scrapy.Field()  # spider family: gov | docshare
+    url = scrapy.Field()  # the URL as linked (request URL before redirects)
+    final_url = scrapy.Field()  # response.url after redirects
+    status = scrapy.Field()  # HTTP status
+    headers = scrapy.Field()  # dict[str, str], lower-case names
+    body = scrapy.Field()  # raw bytes as served
+    fetched_at = scrapy.Field()  # ISO 8601 UTC
+    list_url = scrapy.Field()  # the list page that linked here
+    list_title = scrapy.Field()  # link text on that list page
+    list_date = scrapy.Field()  # YYYY-MM-DD shown next to the link, or None
+
+    # extract stage (pipelines.extract)
+    title_original = scrapy.Field()  # the document's own title, in the page's script
+    text_original = scrapy.Field()  # clean text, page's script, one paragraph per line
+    published = scrapy.Field()  # YYYY-MM-DD or None
+    encoding = scrapy.Field()  # codec the body was decoded with
+    extraction = scrapy.Field()  # dict: everything else extraction knows (metadata, flags)
+
+    # normalise stage (pipelines.normalise)
+    title = scrapy.Field()  # title in Simplified Chinese
+    text = scrapy.Field()  # clean text in Simplified Chinese
+    script = scrapy.Field()  # script of the page: "traditional" | "simplified"
+    content_hash = scrapy.Field()  # sha1 of the dedup-normalised text
+
+    # dedup / store stages
+    document_id = scrapy.Field()
+    duplicate_of = scrapy.Field()  # document id when an identical text was already stored

@@ -1,0 +1,1 @@
+"""One spider per site family; each reads its sites from config.yaml."""

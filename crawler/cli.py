@@ -6,19 +6,125 @@ Each command's docstring is its ``--help`` text.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import click
 
-from crawler.config import ConfigError, load_config
+from crawler.config import ConfigError, HarvestConfig, load_config
+from crawler.storage import DEFAULT_DB, StorageError
+
+DATASETTE_METADATA = Path(__file__).resolve().parent / "datasette" / "metadata.yml"
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(), help="Config file (default: config.yaml)."
+)
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=str(DEFAULT_DB),
+    show_default=True,
+    help="Archive database.",
+)
+
+
+def _load(config_path: str | None) -> HarvestConfig:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run_crawl(config: HarvestConfig, names: tuple[str, ...], db_path: str) -> int:
+    """Crawl, print the summary; return the exit status (1 when a site failed)."""
+    from crawler.runner import crawl
+
+    try:
+        sites = config.select(names)
+        summary = crawl(config, sites, db_path, log_dir=Path(db_path).parent / "logs")
+    except (ConfigError, StorageError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in summary.lines():
+        click.echo(line)
+    if summary.log_file:
+        click.echo(f"log: {summary.log_file}")
+    if summary.failed_sites:
+        click.echo(f"failed sites: {', '.join(summary.failed_sites)}", err=True)
+        return 1
+    return 0
 
 
 @click.group()
 @click.version_option(package_name="harvest")
 def cli() -> None:
     """harvest: crawl Chinese government and document-sharing sites into a SQLite archive."""
+
+
+@cli.command("crawl")
+@click.argument("sites", nargs=-1)
+@config_option
+@db_option
+def crawl_command(sites: tuple[str, ...], config_path: str | None, db_path: str) -> None:
+    """Crawl SITES (default: every enabled site in the config) once, into the archive.
+
+    The whole config is validated first; nothing is crawled if it has an error. Exits 1 when
+    a site failed (fetched nothing, or its spider crashed), so cron reports it.
+    """
+    config = _load(config_path)
+    sys.exit(_run_crawl(config, sites, db_path))
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db_path: str, host: str, port: int) -> None:
+    """Browse the archive in Datasette (read-only, bound to 127.0.0.1 unless --host is given)."""
+    if not Path(db_path).exists():
+        raise click.ClickException(
+            f"{db_path}: no archive yet; run `harvest crawl` or `harvest demo`"
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        db_path,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(DATASETTE_METADATA),
+    ]
+    click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
+    sys.exit(subprocess.call(command))
+
+
+@cli.command()
+@db_option
+def demo(db_path: str) -> None:
+    """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
+    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
+
+    with serve_directory() as base_url:
+        click.echo(
+            f"demo site: {base_url}/ (three sites: a government column, two doc-share sites)"
+        )
+        os.environ[DEMO_URL_VARIABLE] = base_url
+        config = _load(str(DEMO_CONFIG))
+        status = _run_crawl(config, (), db_path)
+    click.echo("demo site stopped.")
+    click.echo("")
+    click.echo("Next, try:")
+    click.echo(f"  harvest serve --db {db_path}        # browse the archive in Datasette")
+    click.echo("  harvest crawl --help                 # crawl the sites in config.yaml")
+    click.echo("  harvest extract demo/site/gov/kjj/index.html   # extract one saved page as JSON")
+    sys.exit(status)
 
 
 @cli.command()

@@ -170,7 +170,7 @@ def store_pages(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> di
                 counts["updated"] += 1
             else:
                 document = {k: row.get(k) for k in DOCUMENT_COLUMNS if k != "id"}
-                document.update(first_seen=seen, last_seen=seen, length=len(row["text"]))
+                document.update(first_seen=seen, last_seen=seen, length=len(row["text"] or ""))
                 columns = ", ".join(document)
                 marks = ", ".join("?" for _ in document)
                 cursor = conn.execute(

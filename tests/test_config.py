@@ -1,0 +1,154 @@
+"""Config validation: every kind of bad entry gives one message naming the site and field."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from crawler.config import ConfigError, load_config, parse_config
+
+GOOD = {
+    "defaults": {"schedule": "0 4 * * *", "politeness": {"download_delay": 3}},
+    "sites": [
+        {
+            "name": "city_kjj",
+            "family": "gov",
+            "start_urls": ["https://www.example.gov.cn/kjj/gzzj/index.html"],
+            "allowed_domains": ["www.example.gov.cn"],
+            "links": {"document": [r"/\d{6}/t\d{8}_\d+\.html$"], "next": [r"index_\d+\.html$"]},
+            "politeness": {"concurrent_requests_per_domain": 1},
+            "limits": {"max_list_pages": 5},
+        },
+        {
+            "name": "docs",
+            "family": "docshare",
+            "start_urls": ["https://docs.example.com/list/1.html"],
+            "allowed_domains": ["docs.example.com"],
+            "links": {"document": [r"/doc-\d+\.html$"]},
+            "schedule": "30 2 * * 1",
+        },
+    ],
+}
+
+
+def bad(mutate) -> str:
+    data = copy.deepcopy(GOOD)
+    mutate(data)
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "config.yaml")
+    return str(info.value)
+
+
+def test_defaults_are_merged_and_site_values_win():
+    config = parse_config(copy.deepcopy(GOOD), "config.yaml")
+    kjj, docs = config.sites
+    assert kjj.schedule == "0 4 * * *"
+    assert docs.schedule == "30 2 * * 1"
+    assert kjj.politeness.download_delay == 3
+    assert kjj.politeness.concurrent_requests_per_domain == 1
+    assert docs.politeness.concurrent_requests_per_domain == 2
+    assert kjj.politeness.obey_robots_txt is True
+    assert kjj.limits.max_list_pages == 5
+    assert docs.limits.max_list_pages == 50
+    assert kjj.links.matches("document", "https://www.example.gov.cn/kjj/201906/t20190628_1.html")
+    assert not kjj.links.matches("document", "https://www.example.gov.cn/kjj/index_1.html")
+
+
+def test_unknown_key_names_site_and_field():
+    message = bad(lambda d: d["sites"][0].update(start_url="https://x.example/"))
+    assert message == "config.yaml: site 'city_kjj': field 'start_url': unknown key"
+
+
+def test_unknown_nested_key():
+    message = bad(lambda d: d["sites"][1].update(politeness={"delay": 1}))
+    assert message == "config.yaml: site 'docs': field 'politeness.delay': unknown key"
+
+
+def test_missing_field():
+    message = bad(lambda d: d["sites"][1].pop("allowed_domains"))
+    assert message == "config.yaml: site 'docs': field 'allowed_domains': missing required field"
+
+
+def test_bad_cron_expression():
+    message = bad(lambda d: d["sites"][1].update(schedule="61 2 * * *"))
+    assert message.startswith(
+        "config.yaml: site 'docs': field 'schedule': bad cron expression '61 2 * * *'"
+    )
+
+
+def test_bad_default_cron_expression():
+    message = bad(lambda d: d["defaults"].update(schedule="every day"))
+    assert message.startswith("config.yaml: field 'defaults.schedule': bad cron expression")
+
+
+def test_bad_pattern():
+    message = bad(lambda d: d["sites"][0]["links"].update(document=["(unclosed"]))
+    assert message.startswith(
+        "config.yaml: site 'city_kjj': field 'links.document': bad regular expression '(unclosed'"
+    )
+
+
+def test_unknown_family():
+    message = bad(lambda d: d["sites"][0].update(family="forum"))
+    assert message.startswith("config.yaml: site 'city_kjj': field 'family':")
+
+
+def test_bad_politeness_value():
+    message = bad(lambda d: d["sites"][0]["politeness"].update(download_delay=-1))
+    assert message.startswith("config.yaml: site 'city_kjj': field 'politeness.download_delay':")
+
+
+def test_domain_with_scheme_and_bad_url():
+    message = bad(lambda d: d["sites"][0].update(allowed_domains=["https://www.example.gov.cn"]))
+    assert "site 'city_kjj': field 'allowed_domains'" in message
+    message = bad(lambda d: d["sites"][0].update(start_urls=["ftp://x"]))
+    assert "site 'city_kjj': field 'start_urls': not an http(s) URL: 'ftp://x'" in message
+
+
+def test_duplicate_site_names():
+    message = bad(lambda d: d["sites"][1].update(name="city_kjj"))
+    assert "site name 'city_kjj' is used twice" in message
+
+
+def test_every_problem_is_reported_at_once():
+    def two_errors(d):
+        d["sites"][0].update(bogus=1)
+        d["sites"][1].update(schedule="nope")
+
+    message = bad(two_errors)
+    assert len(message.splitlines()) == 2
+
+
+def test_environment_variables(monkeypatch):
+    data = copy.deepcopy(GOOD)
+    data["sites"][1]["start_urls"] = ["${DEMO_BASE}/list/1.html"]
+    monkeypatch.setenv("DEMO_BASE", "http://127.0.0.1:8123")
+    assert parse_config(data).sites[1].start_urls == ("http://127.0.0.1:8123/list/1.html",)
+    monkeypatch.delenv("DEMO_BASE")
+    with pytest.raises(ConfigError, match=r"environment variable \$\{DEMO_BASE\} is not set"):
+        parse_config(data, "config.yaml")
+
+
+def test_unreadable_and_invalid_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sites: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(broken)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_config(empty)
+
+
+def test_file_round_trip(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(GOOD, allow_unicode=True), encoding="utf-8")
+    config = load_config(path)
+    assert [s.name for s in config.select()] == ["city_kjj", "docs"]
+    assert config.site("docs").family == "docshare"
+    with pytest.raises(ConfigError, match="no site named 'nope'"):
+        config.select(["nope"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -16,8 +15,6 @@ import click
 
 from crawler.config import ConfigError, HarvestConfig, load_config
 from crawler.storage import DEFAULT_DB, StorageError
-
-DATASETTE_METADATA = Path(__file__).resolve().parent / "datasette" / "metadata.yml"
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(), help="Config file (default: config.yaml)."
@@ -84,25 +81,14 @@ def crawl_command(sites: tuple[str, ...], config_path: str | None, db_path: str)
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db_path: str, host: str, port: int) -> None:
     """Browse the archive in Datasette (read-only, bound to 127.0.0.1 unless --host is given)."""
+    from crawler import serve as browse
+
     if not Path(db_path).exists():
         raise click.ClickException(
             f"{db_path}: no archive yet; run `harvest crawl` or `harvest demo`"
         )
-    command = [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        db_path,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--metadata",
-        str(DATASETTE_METADATA),
-    ]
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
-    sys.exit(subprocess.call(command))
+    sys.exit(browse.run(db_path, host, port))
 
 
 @cli.command()

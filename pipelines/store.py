@@ -95,6 +95,7 @@ class StorePipeline:
             "url": adapter["url"],
             "final_url": adapter.get("final_url"),
             "site": adapter["site"],
+            "family": adapter.get("family"),
             "status": adapter.get("status"),
             "fetched_at": adapter["fetched_at"],
             "encoding": adapter.get("encoding"),
@@ -104,6 +105,10 @@ class StorePipeline:
             "raw_path": raw_path,
             "body_sha1": body_sha1,
         }
+        # The dedup stage's findings, stored beside the document in the same transaction.
+        for key in ("near_duplicates", "signature"):
+            if adapter.get(key) is not None:
+                row[key] = adapter[key]
         if isinstance(row.get("partial"), bool):
             row["partial"] = int(row["partial"])
         self.buffer.append(row)

@@ -1,22 +1,55 @@
-"""What every family spider shares: reading its site entry from config.yaml and turning the
-site's politeness and limits into Scrapy settings.
+"""What every family spider shares: reading its site entry from config.yaml, turning the
+site's politeness and limits into Scrapy settings, and walking list pages.
 
 A family spider subclasses :class:`SiteSpider`, sets ``name`` (the family, e.g. ``gov``) and
-implements ``parse`` for list pages; it builds each document's item with :meth:`page_item`.
+may extend :meth:`SiteSpider.pagination` (extra ways of finding the next list pages) and
+:meth:`SiteSpider.parse_document`. List pages are parsed by :meth:`SiteSpider.parse`:
+
+- links matching ``links.document`` become document requests, each carrying the list page URL,
+  the link's title and the date shown next to it (into :meth:`page_item`);
+- links matching ``links.next``, or whose text is 下一页/下页/尾页/末页, or which only change a
+  ``?page=N``-style query parameter of the current page, are further pages of the same listing;
+  each is given a 0-based page index and none at or beyond ``limits.max_list_pages`` is followed;
+- links matching ``links.list`` open another listing (a category, a search), paginated afresh.
+
+Requests are deduplicated by Scrapy's dupefilter, offsite links by ``allowed_domains``. Stats go
+under ``harvest/spider/``: ``list_pages``, ``documents_linked``, ``next_pages``,
+``list_links``, ``pages_beyond_limit``, ``empty_list_pages``, ``documents``,
+``http_error/<status>``.
 
 Run one site: ``scrapy crawl gov -a site=NAME [-a config=FILE]`` or ``harvest crawl NAME``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.http import Response
 
 from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
+
+STATS = "harvest/spider"
+
+# Link texts that point to a further page of the same listing.
+NEXT_TEXTS = frozenset(
+    {"下一页", "下页", "后页", "尾页", "末页", "最后一页", "next", ">", ">>", "»"}
+)
+# Query parameters that number list pages (1-based on every site seen).
+_PAGE_QUERY = re.compile(r"^(?:page|pageno|pagenum|pageindex|p|pn)$", re.IGNORECASE)
+# TRS-style file suffixes: index_3.html is the 4th page (index.html the 1st).
+_TRS_SUFFIX = re.compile(r"/index_(\d+)\.s?html?$")
+# Other numbered files: list_2.html, column-index-2.shtml are the 2nd page.
+_NUMBERED_FILE = re.compile(r"[_-](\d+)\.s?html?$")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_SPACE = re.compile(r"\s+")
 
 
 def site_settings(site: ResolvedSite) -> dict[str, Any]:
@@ -36,6 +69,76 @@ def site_settings(site: ResolvedSite) -> dict[str, Any]:
         "RETRY_TIMES": limits.retry_times,
         "REDIRECT_MAX_TIMES": limits.redirect_max_times,
     }
+
+
+@dataclass(frozen=True)
+class Link:
+    """One ``<a href>`` of a page: absolute URL, its text (or title attribute), its node."""
+
+    url: str
+    text: str
+    node: Selector
+
+
+def clean_text(parts: Iterable[str]) -> str:
+    """Join text nodes and collapse whitespace (list titles are often split across tags)."""
+    return _SPACE.sub(" ", "".join(parts)).strip()
+
+
+def find_date(text: str) -> str | None:
+    """The first ``YYYY-MM-DD``-like date in ``text`` (also ``2019年6月28日``), as ISO."""
+    match = _DATE.search(text)
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def list_date(node: Selector) -> str | None:
+    """The date a list page shows next to a link.
+
+    Sites put it in a sibling (``<a>…</a><span>2019-06-28</span>``), before the link, or in
+    another cell of the same row; the link's own text is skipped because titles contain years.
+    """
+    for axis in ("following-sibling", "preceding-sibling"):
+        for sibling in node.xpath(f"{axis}::*[not(self::a)]"):
+            found = find_date(clean_text(sibling.xpath(".//text()").getall()))
+            if found:
+                return found
+    for tail in node.xpath("following-sibling::text()").getall():
+        found = find_date(tail)
+        if found:
+            return found
+    row = node.xpath("ancestor::*[self::li or self::tr or self::dd or self::dl][1]")
+    if row:
+        texts = row[0].xpath(".//text()[not(ancestor::a)]").getall()
+        return find_date(clean_text(texts))
+    return None
+
+
+def page_index(url: str) -> int | None:
+    """The 0-based position of a list page in its listing, read from its URL if it says so."""
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if _PAGE_QUERY.match(key) and value.isdigit():
+            return max(int(value) - 1, 0)
+    match = _TRS_SUFFIX.search(parts.path)
+    if match:
+        return int(match.group(1))
+    match = _NUMBERED_FILE.search(parts.path)
+    if match:
+        return max(int(match.group(1)) - 1, 0)
+    return None
+
+
+def _same_page_but_query(url: str, current: str) -> bool:
+    """True for ``current`` with a different page-number query parameter (``?page=2``)."""
+    a, b = urlsplit(url), urlsplit(current)
+    if (a.netloc, a.path) != (b.netloc, b.path):
+        return False
+    return any(_PAGE_QUERY.match(key) and value.isdigit() for key, value in parse_qsl(a.query))
 
 
 class SiteSpider(scrapy.Spider):
@@ -71,6 +174,102 @@ class SiteSpider(scrapy.Spider):
         self.allowed_domains = list(site.allowed_domains)
         self.start_urls = list(site.start_urls)
         self.max_list_pages = site.limits.max_list_pages
+
+    # --- crawling ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, cb_kwargs={"list_page": 0})
+
+    def parse(self, response: Response, list_page: int = 0) -> Iterator[scrapy.Request]:
+        """A list page: document requests, then further list pages."""
+        if not self._ok(response, "list"):
+            return
+        self._inc("list_pages")
+        links = self.links(response)
+        documents = [link for link in links if self.site.links.matches("document", link.url)]
+        if not documents:
+            self._inc("empty_list_pages")
+            self.logger.warning(
+                "site %s: list page without document links: %s", self.site.name, response.url
+            )
+        seen: set[str] = set()
+        for link in documents:
+            if link.url in seen:  # a title link and a "more" link to the same document
+                continue
+            seen.add(link.url)
+            self._inc("documents_linked")
+            yield scrapy.Request(
+                link.url,
+                callback=self.parse_document,
+                cb_kwargs={
+                    "list_url": response.url,
+                    "list_title": link.text or None,
+                    "list_date": list_date(link.node),
+                },
+            )
+        for url, index in self.pagination(response, links, list_page):
+            if index >= self.max_list_pages:
+                self._inc("pages_beyond_limit")
+                continue
+            self._inc("next_pages")
+            yield scrapy.Request(url, callback=self.parse, cb_kwargs={"list_page": index})
+        for link in links:
+            if self.site.links.matches("list", link.url) and link.url not in seen:
+                seen.add(link.url)
+                self._inc("list_links")
+                yield scrapy.Request(link.url, callback=self.parse, cb_kwargs={"list_page": 0})
+
+    def parse_document(self, response: Response, **listing: Any) -> Iterator[PageItem]:
+        """A document page: one item carrying the raw page for the pipelines."""
+        if not self._ok(response, "document"):
+            return
+        self._inc("documents")
+        yield self.page_item(response, **listing)
+
+    def pagination(
+        self, response: Response, links: list[Link], list_page: int
+    ) -> Iterator[tuple[str, int]]:
+        """Further pages of this listing as ``(url, 0-based index)``; families add their own."""
+        for link in links:
+            if self.site.links.matches("document", link.url):
+                continue
+            if (
+                self.site.links.matches("next", link.url)
+                or link.text.lower() in NEXT_TEXTS
+                or _same_page_but_query(link.url, response.url)
+            ):
+                index = page_index(link.url)
+                # A link that does not number its page is the one after this one.
+                yield link.url, list_page + 1 if index is None else index
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def links(self, response: Response) -> list[Link]:
+        """Every followable link of a page, in document order, with absolute URLs."""
+        found = []
+        for node in response.css("a[href]"):
+            href = (node.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "#")):
+                continue
+            url = response.urljoin(href).split("#", 1)[0]
+            text = clean_text(node.xpath(".//text()").getall()) or node.attrib.get("title", "")
+            found.append(Link(url=url, text=text.strip(), node=node))
+        return found
+
+    def _ok(self, response: Response, kind: str) -> bool:
+        # The project lets every status through (HTTPERROR_ALLOW_ALL) so that errors are seen
+        # here and counted per site instead of vanishing in a middleware.
+        if response.status == 200:
+            return True
+        self._inc(f"http_error/{response.status}")
+        self.logger.warning(
+            "site %s: HTTP %s on %s page %s", self.site.name, response.status, kind, response.url
+        )
+        return False
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
 
     def page_item(self, response: Response, **listing: Any) -> PageItem:
         """The fetched half of an item; ``listing`` carries list_url/list_title/list_date."""

@@ -42,9 +42,13 @@ def _run_crawl(config: HarvestConfig, names: tuple[str, ...], db_path: str) -> i
 
     try:
         sites = config.select(names)
-        summary = crawl(config, sites, db_path, log_dir=Path(db_path).parent / "logs")
+        summary = crawl(sites, db_path, log_dir=Path(db_path).parent / "logs")
     except (ConfigError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
+    for name in summary.skipped:
+        click.echo(f"skipped {name}: another process is crawling it", err=True)
+    if not summary.runs:
+        return 0
     for line in summary.lines():
         click.echo(line)
     if summary.log_file:
@@ -109,7 +113,9 @@ def demo(db_path: str) -> None:
     click.echo("Next, try:")
     click.echo(f"  harvest serve --db {db_path}        # browse the archive in Datasette")
     click.echo("  harvest crawl --help                 # crawl the sites in config.yaml")
-    click.echo("  harvest extract demo/site/gov/kjj/index.html   # extract one saved page as JSON")
+    click.echo(
+        "  harvest extract demo/site/gov/kjj/201906/t20190628_358021.html  # one page as JSON"
+    )
     sys.exit(status)
 
 

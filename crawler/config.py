@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from apscheduler.triggers.cron import CronTrigger
@@ -84,9 +85,42 @@ class Links(_Strict):
         return any(re.search(p, url) for p in getattr(self, kind))
 
 
+_CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NUMBER = re.compile(r"\b[0-7]\b")
+
+
+def _crontab_weekdays(field: str) -> str:
+    """Crontab counts weekdays from Sunday = 0 (7 too); APScheduler 3 from Monday = 0. Names
+    mean the same to both, so numbers are turned into names (``1-5`` -> ``mon-fri``)."""
+    named = _WEEKDAY_NUMBER.sub(lambda m: _CRON_WEEKDAYS[int(m.group())], field)
+    # A range starting on Sunday would run backwards in APScheduler's Monday-first week.
+    return re.sub(r"\bsun-(\w+)", r"mon-\1,sun", named)
+
+
+def cron_trigger(expression: str, timezone: Any = None, jitter: int | None = None) -> CronTrigger:
+    """An APScheduler trigger for a crontab expression: ``minute hour day month weekday``, or
+    six fields with seconds first (used by tests that cannot wait a minute)."""
+    fields = expression.split()
+    if len(fields) == 5:
+        fields = ["0", *fields]
+    if len(fields) != 6:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    second, minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        second=second,
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_crontab_weekdays(weekday),
+        timezone=timezone,
+        jitter=jitter,
+    )
+
+
 def _check_cron(expression: str) -> str:
     try:
-        CronTrigger.from_crontab(expression)
+        cron_trigger(expression)
     except ValueError as exc:
         raise ValueError(f"bad cron expression {expression!r}: {exc}") from None
     return expression
@@ -94,6 +128,11 @@ def _check_cron(expression: str) -> str:
 
 class Defaults(_Strict):
     schedule: str = "17 3 * * *"
+    # Cron times are read in this zone: night-time crawls should be night-time for the sites.
+    timezone: str = "Asia/Shanghai"
+    # Seconds of random delay added to each scheduled start, so sites sharing a cron line
+    # do not all start in the same second.
+    jitter: int = Field(120, ge=0, le=3600)
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
 
@@ -101,6 +140,15 @@ class Defaults(_Strict):
     @classmethod
     def _schedule(cls, value: str) -> str:
         return _check_cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
 
 class Site(_Strict):
@@ -180,6 +228,8 @@ class _File(_Strict):
 class HarvestConfig(_Strict):
     path: str
     sites: tuple[ResolvedSite, ...]
+    timezone: str = "Asia/Shanghai"
+    jitter: int = 120
 
     def site(self, name: str) -> ResolvedSite:
         for site in self.sites:
@@ -263,7 +313,12 @@ def parse_config(data: Any, path: str = "<config>") -> HarvestConfig:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data, path)) from None
-    return HarvestConfig(path=path, sites=tuple(_resolve(s, parsed.defaults) for s in parsed.sites))
+    return HarvestConfig(
+        path=path,
+        sites=tuple(_resolve(s, parsed.defaults) for s in parsed.sites),
+        timezone=parsed.defaults.timezone,
+        jitter=parsed.defaults.jitter,
+    )
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> HarvestConfig:

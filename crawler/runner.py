@@ -1,7 +1,7 @@
 """Run one crawl: the chosen sites of a validated config, each by its family spider, in one
 Scrapy process, into one archive database.
 
-In:  a :class:`~crawler.config.HarvestConfig`, site names, the database path.
+In:  validated site entries (crawler.config), the database path.
 Out: a :class:`CrawlSummary` built from the ``runs`` rows the store stage wrote, which the CLI
      prints and turns into an exit status.
 
@@ -21,8 +21,11 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.config import HarvestConfig, ResolvedSite
+from crawler.config import ResolvedSite
+from crawler.locks import SiteLock, SiteLocked
 from crawler.storage import connect
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +34,7 @@ class CrawlSummary:
     log_file: Path | None
     runs: list[dict[str, Any]] = field(default_factory=list)
     documents_total: int = 0
+    skipped: list[str] = field(default_factory=list)  # sites another process was crawling
 
     def total(self, key: str) -> int:
         return sum(run.get(key) or 0 for run in self.runs)
@@ -72,15 +76,46 @@ def scrapy_settings(
 
 
 def crawl(
-    config: HarvestConfig,
     sites: list[ResolvedSite],
     db_path: str | Path,
     log_dir: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> CrawlSummary:
-    """Crawl ``sites`` concurrently into ``db_path``; block until every spider has closed."""
+    """Crawl ``sites`` concurrently into ``db_path``; block until every spider has closed.
+
+    Each site is locked for the duration (crawler.locks); a site that another process is
+    crawling is skipped and listed in ``CrawlSummary.skipped``.
+    """
     db_path = Path(db_path)
     connect(db_path).close()  # create the schema (and fail early on a bad path) before crawling
+    locks, runnable, skipped = [], [], []
+    for site in sites:
+        lock = SiteLock(db_path.parent, site.name)
+        try:
+            lock.acquire()
+        except SiteLocked as exc:
+            logger.warning("%s", exc)
+            skipped.append(site.name)
+            continue
+        locks.append(lock)
+        runnable.append(site)
+    try:
+        summary = _crawl(runnable, db_path, log_dir, overrides) if runnable else None
+    finally:
+        for lock in locks:
+            lock.release()
+    if summary is None:
+        summary = CrawlSummary(db_path=db_path, log_file=None)
+    summary.skipped = skipped
+    return summary
+
+
+def _crawl(
+    sites: list[ResolvedSite],
+    db_path: Path,
+    log_dir: str | Path | None,
+    overrides: dict[str, Any] | None,
+) -> CrawlSummary:
     log_file = None
     if log_dir is not None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -80,6 +80,36 @@ def crawl_command(sites: tuple[str, ...], config_path: str | None, db_path: str)
 
 
 @cli.command()
+@config_option
+@db_option
+@click.option(
+    "--list", "list_only", is_flag=True, help="Print each site's next run times and exit."
+)
+@click.option("--jitter", type=int, help="Seconds of random delay per start (default: config).")
+def schedule(config_path: str | None, db_path: str, list_only: bool, jitter: int | None) -> None:
+    """Run the crawls on each site's cron schedule, in the foreground (APScheduler).
+
+    Every run is a separate `harvest crawl SITE` process. SIGTERM or SIGINT stops cleanly
+    (running crawls finish their requests and are recorded); SIGHUP reloads the config.
+    """
+    import logging
+
+    from crawler.scheduler import next_runs, run_scheduler
+
+    config = _load(config_path)
+    if list_only:
+        click.echo(f"times in {config.timezone}, before up to {config.jitter}s of jitter")
+        for name, expression, times in next_runs(config):
+            shown = ", ".join(t.strftime("%Y-%m-%d %H:%M") for t in times)
+            click.echo(f"{name:24s} {expression:16s} {shown}")
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    run_scheduler(config.path, db_path, jitter)
+
+
+@cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8001, show_default=True, type=int)

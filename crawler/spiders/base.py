@@ -164,7 +164,10 @@ class SiteSpider(scrapy.Spider):
         if site.family != cls.name:
             raise ValueError(f"site {site.name!r} is of family {site.family!r}, not {cls.name!r}")
         # Scrapy (>= 2.11) applies settings after from_crawler, so per-site values land here.
-        crawler.settings.setdict(site_settings(site), priority="spider")
+        # A crawler whose settings are already frozen was configured by a test harness
+        # (scrapy.utils.test.get_crawler); there is nothing left to apply them to.
+        if not crawler.settings.frozen:
+            crawler.settings.setdict(site_settings(site), priority="spider")
         spider = super().from_crawler(crawler, *args, site=site, **kwargs)
         return spider
 
@@ -209,6 +212,8 @@ class SiteSpider(scrapy.Spider):
                 },
             )
         for url, index in self.pagination(response, links, list_page):
+            if url == response.url:  # pagers link the current page too
+                continue
             if index >= self.max_list_pages:
                 self._inc("pages_beyond_limit")
                 continue

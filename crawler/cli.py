@@ -36,18 +36,21 @@ def _load(config_path: str | None) -> HarvestConfig:
         raise click.ClickException(str(exc)) from None
 
 
-def _run_crawl(config: HarvestConfig, names: tuple[str, ...], db_path: str) -> int:
+def _run_crawl(
+    config: HarvestConfig, names: tuple[str, ...], db_path: str, quiet: bool = False
+) -> int:
     """Crawl, print the summary; return the exit status (1 when a site failed)."""
     from crawler.runner import crawl
 
     try:
         sites = config.select(names)
-        summary = crawl(sites, db_path, log_dir=Path(db_path).parent / "logs")
+        summary = crawl(sites, db_path, log_dir=Path(db_path).parent / "logs", quiet=quiet)
     except (ConfigError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
-    for name in summary.skipped:
-        click.echo(f"skipped {name}: another process is crawling it", err=True)
-    if not summary.runs:
+    if not quiet:
+        for name in summary.skipped:
+            click.echo(f"skipped {name}: another process is crawling it", err=True)
+    if not summary.runs or (quiet and not summary.failed_sites):
         return 0
     for line in summary.lines():
         click.echo(line)
@@ -69,14 +72,18 @@ def cli() -> None:
 @click.argument("sites", nargs=-1)
 @config_option
 @db_option
-def crawl_command(sites: tuple[str, ...], config_path: str | None, db_path: str) -> None:
+@click.option("--quiet", is_flag=True, help="Print nothing unless a site failed (for cron).")
+def crawl_command(
+    sites: tuple[str, ...], config_path: str | None, db_path: str, quiet: bool
+) -> None:
     """Crawl SITES (default: every enabled site in the config) once, into the archive.
 
-    The whole config is validated first; nothing is crawled if it has an error. Exits 1 when
-    a site failed (fetched nothing, or its spider crashed), so cron reports it.
+    The whole config is validated first; nothing is crawled if it has an error. A site that
+    another process is crawling is skipped. Exits 1 when a site failed (fetched nothing, or
+    its spider crashed), so cron reports it.
     """
     config = _load(config_path)
-    sys.exit(_run_crawl(config, sites, db_path))
+    sys.exit(_run_crawl(config, sites, db_path, quiet))
 
 
 @cli.command()

@@ -80,6 +80,7 @@ def crawl(
     db_path: str | Path,
     log_dir: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
+    quiet: bool = False,
 ) -> CrawlSummary:
     """Crawl ``sites`` concurrently into ``db_path``; block until every spider has closed.
 
@@ -100,7 +101,7 @@ def crawl(
         locks.append(lock)
         runnable.append(site)
     try:
-        summary = _crawl(runnable, db_path, log_dir, overrides) if runnable else None
+        summary = _crawl(runnable, db_path, log_dir, overrides, quiet) if runnable else None
     finally:
         for lock in locks:
             lock.release()
@@ -115,6 +116,7 @@ def _crawl(
     db_path: Path,
     log_dir: str | Path | None,
     overrides: dict[str, Any] | None,
+    quiet: bool,
 ) -> CrawlSummary:
     log_file = None
     if log_dir is not None:
@@ -124,9 +126,10 @@ def _crawl(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     process = CrawlerProcess(scrapy_settings(db_path, log_file, overrides))
     if log_file is not None:
-        # Scrapy logs everything to the file; the terminal gets warnings and errors only.
+        # Scrapy logs everything to the file; the terminal gets warnings and errors only
+        # (errors only with --quiet, so that cron mails only what needs a look).
         console = logging.StreamHandler(sys.stderr)
-        console.setLevel(logging.WARNING)
+        console.setLevel(logging.ERROR if quiet else logging.WARNING)
         console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logging.getLogger().addHandler(console)
     for site in sites:

@@ -219,6 +219,7 @@ class SiteSpider(scrapy.Spider):
                 continue
             self._inc("next_pages")
             yield scrapy.Request(url, callback=self.parse, cb_kwargs={"list_page": index})
+        seen.add(response.url)
         for link in links:
             if self.site.links.matches("list", link.url) and link.url not in seen:
                 seen.add(link.url)

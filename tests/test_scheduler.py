@@ -93,3 +93,66 @@ def test_each_run_is_its_own_harvest_crawl_process():
         "--db",
         "archive/harvest.db",
     ]
+
+
+def test_scheduler_fires_a_crawl_records_it_and_stops_on_sigterm(tmp_path):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
+
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
+    data["defaults"]["schedule"] = "*/2 * * * * *"  # every two seconds (seconds field first)
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    db_path = tmp_path / "harvest.db"
+
+    def recorded_runs() -> list[tuple]:
+        if not db_path.exists():
+            return []
+        db = sqlite3.connect(db_path, timeout=10)
+        try:
+            return db.execute("SELECT site, status FROM runs").fetchall()
+        except sqlite3.OperationalError:  # schema not created yet
+            return []
+        finally:
+            db.close()
+
+    with serve_directory() as base_url:
+        scheduler = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "schedule",
+                "--config",
+                str(config_path),
+                "--db",
+                str(db_path),
+                "--jitter",
+                "0",
+            ],
+            env={**os.environ, DEMO_URL_VARIABLE: base_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 40
+            while not recorded_runs() and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert recorded_runs(), "no run recorded within 40 s"
+        finally:
+            scheduler.send_signal(signal.SIGTERM)
+            output, _ = scheduler.communicate(timeout=60)
+    assert scheduler.returncode == 0, output
+    assert ("demo_gov", "ok") in recorded_runs()
+    assert "site demo_gov: crawl started" in output
+    assert "stopping; waiting for running crawls" in output

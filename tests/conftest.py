@@ -19,9 +19,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def saved_page() -> Callable[..., HtmlResponse]:
     """``saved_page(name, url, status=200)``: a response for ``tests/fixtures/spiders/<name>``
-    as if fetched from its original ``url`` (no charset header, as the demo server sends)."""
+    as if fetched from its original ``url`` (no charset header, as the demo server sends);
+    ``name=None`` gives an empty body (an error page)."""
 
-    def make(name: str, url: str, status: int = 200, **cb_kwargs: Any) -> HtmlResponse:
+    def make(name: str | None, url: str, status: int = 200, **cb_kwargs: Any) -> HtmlResponse:
         body = (FIXTURES / "spiders" / name).read_bytes() if name else b""
         request = Request(url, cb_kwargs=cb_kwargs)
         return HtmlResponse(

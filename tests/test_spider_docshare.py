@@ -151,7 +151,7 @@ def test_dead_document_link_gives_no_item(make_spider, saved_page, caplog):
     spider = make_spider(DocshareSpider, **DS1_SITE)
     url = DS1 + "doc-8790001.html"
     with caplog.at_level(logging.WARNING):
-        assert list(spider.parse_document(saved_page("", url, status=404))) == []
+        assert list(spider.parse_document(saved_page(None, url, status=404))) == []
     assert stat(spider, "http_error/404") == 1
     assert f"site test_site: HTTP 404 on document page {url}" in caplog.text
 

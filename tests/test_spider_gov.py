@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.utils.test import get_reactor_settings
 
 from crawler.config import parse_config
 from crawler.items import PageItem
+from crawler.spiders.base import find_date, page_index
 from crawler.spiders.gov import GovSpider, trs_pages
 
 COLUMN = "http://www.example.gov.cn/gov/kjj/"
@@ -234,7 +236,7 @@ def test_article_page_gives_one_item(spider, saved_page):
 def test_missing_article_gives_no_item_and_a_stat(spider, saved_page, caplog):
     url = COLUMN + "201906/t20190631_000000.html"
     with caplog.at_level(logging.WARNING):
-        out = list(spider.parse_document(saved_page("", url, status=404), list_url=COLUMN))
+        out = list(spider.parse_document(saved_page(None, url, status=404), list_url=COLUMN))
     assert out == []
     assert stat(spider, "http_error/404") == 1
     assert stat(spider, "documents") is None
@@ -283,3 +285,39 @@ def test_site_settings_reach_an_unconfigured_crawler():
 def test_a_site_of_another_family_is_refused(make_spider):
     with pytest.raises(ValueError, match="is of family 'docshare', not 'gov'"):
         make_spider(GovSpider, family="docshare", **DEMO_SITE)
+
+
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("http://a.gov.cn/kjj/index.html", None),
+        ("http://a.gov.cn/kjj/index_3.html", 3),  # TRS: index_3 is the 4th page
+        ("http://a.gov.cn/news/list_2.html", 1),
+        ("http://a.gov.cn/col/col12/index.html?uid=5&pageNum=4", 3),
+        ("http://a.gov.cn/column/gzzj?page=1", 0),
+        ("http://a.gov.cn/column-index-2.shtml", 1),
+    ],
+)
+def test_page_index_reads_the_page_number_from_the_url(url, index):
+    assert page_index(url) == index
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2019-06-28", "2019-06-28"),
+        ("[2019/6/8]", "2019-06-08"),
+        ("2019年06月28日", "2019-06-28"),
+        ("2019-13-28", None),
+        ("浏览次数:2019", None),
+    ],
+)
+def test_find_date(text, date):
+    assert find_date(text) == date
+
+
+def test_non_html_list_page_is_reported(spider):
+    url = COLUMN + "index.html"
+    response = Response(url, body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
+    assert list(spider.parse(response)) == []
+    assert stat(spider, "list_not_html") == 1

@@ -14,8 +14,8 @@ may extend :meth:`SiteSpider.pagination` (extra ways of finding the next list pa
 
 Requests are deduplicated by Scrapy's dupefilter, offsite links by ``allowed_domains``. Stats go
 under ``harvest/spider/``: ``list_pages``, ``documents_linked``, ``next_pages``,
-``list_links``, ``pages_beyond_limit``, ``empty_list_pages``, ``documents``,
-``http_error/<status>``.
+``list_links``, ``pages_beyond_limit``, ``empty_list_pages``, ``list_not_html``,
+``documents``, ``http_error/<status>``.
 
 Run one site: ``scrapy crawl gov -a site=NAME [-a config=FILE]`` or ``harvest crawl NAME``.
 """
@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from parsel import Selector
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
@@ -187,6 +187,15 @@ class SiteSpider(scrapy.Spider):
     def parse(self, response: Response, list_page: int = 0) -> Iterator[scrapy.Request]:
         """A list page: document requests, then further list pages."""
         if not self._ok(response, "list"):
+            return
+        if not isinstance(response, TextResponse):  # a PDF or an image where a list should be
+            self._inc("list_not_html")
+            self.logger.warning(
+                "site %s: list page is not HTML (%s): %s",
+                self.site.name,
+                response.headers.get("Content-Type", b"?").decode("latin-1"),
+                response.url,
+            )
             return
         self._inc("list_pages")
         links = self.links(response)

@@ -120,7 +120,10 @@ def schedule(config_path: str | None, db_path: str, list_only: bool, jitter: int
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option(
+    "--no-sql", is_flag=True, help="Refuse arbitrary SQL queries (for a public deployment)."
+)
+def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
     """Browse the archive in Datasette (read-only, bound to 127.0.0.1 unless --host is given)."""
     from crawler import serve as browse
 
@@ -129,7 +132,7 @@ def serve(db_path: str, host: str, port: int) -> None:
             f"{db_path}: no archive yet; run `harvest crawl` or `harvest demo`"
         )
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
-    sys.exit(browse.run(db_path, host, port))
+    sys.exit(browse.run(db_path, host, port, allow_sql=not no_sql))
 
 
 @cli.command()

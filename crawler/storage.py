@@ -23,6 +23,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.clusters import ensure_cluster_schema, link_document
+
 DEFAULT_DB = Path("archive/harvest.db")
 SCHEMA_VERSION = 1
 
@@ -141,6 +143,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_runs_site ON runs(site, started)")
     if not db["documents_fts"].exists():
         db["documents"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+    ensure_cluster_schema(db)
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
@@ -190,6 +193,7 @@ def store_pages(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> di
                 f"ON CONFLICT(url) DO UPDATE SET {updates}",
                 list(source.values()),
             )
+            link_document(conn, document_id, row)
             counts["sources"] += 1
         conn.execute("COMMIT")
     except BaseException:

@@ -1,44 +1,66 @@
-"""Deduplicate stage: recognise a text that is already in the archive.
+"""Deduplicate stage: recognise a text that is already in the archive, exactly or nearly.
 
-In:  a normalised item (``content_hash`` of its Simplified, whitespace- and
-     punctuation-free text).
-Out: the item with ``duplicate_of`` set to the id of the stored document with the same text
-     (or to ``"this run"`` when an earlier page of the same process carried it), else None.
+In:  a normalised item (``text`` in Simplified Chinese and ``content_hash`` of its
+     whitespace- and punctuation-free form).
+Out: the item with
+     ``duplicate_of``     the id of the stored document with the same text (or ``"this run"``
+                          when an earlier page of the same process carried it), else None;
+     ``signature``        the MinHash signature of its dedup-normalised text (hex), which the
+                          store stage indexes without computing it again;
+     ``near_duplicates``  the stored documents it nearly duplicates (document_id, jaccard,
+                          containment, recycled), most similar first, else None.
 
 Exact copies become one ``documents`` row with several ``sources`` rows: the store stage
-enforces that with a unique content hash, this stage only finds and counts them.
-Near duplicates (edited, re-dated, Traditional copies) are not matched yet.
+enforces that with a unique content hash. Near duplicates are linked and clustered by the store
+stage (``crawler.clusters.link_document``, inside its transaction, so that pages of the same
+batch see each other); the list found here is what the archive held when the page arrived,
+reported for the stats ``harvest/dedup/near_duplicates`` and ``harvest/dedup/recycled``.
+
+Settings: ``HARVEST_DEDUP_*`` (see ``pipelines.neardup.NearDupSettings``).
 """
 
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from crawler.clusters import find_near_duplicates, save_settings
 from crawler.storage import connect
+from pipelines.neardup import NearDupSettings, signature, signature_bytes, text_shingles
 
 
 class DedupPipeline:
-    """Sets ``duplicate_of`` when the same text was already stored under another URL."""
+    """Sets ``duplicate_of`` for exact copies; ``signature`` and ``near_duplicates`` for all."""
 
     # Shared by every crawler of one process, so that two sites crawled together still see
     # each other's pages before the store stage has flushed them: content hash -> first URL.
     _first_url_this_process: dict[str, str] = {}
 
-    def __init__(self, db_path: str, stats=None) -> None:
+    def __init__(self, db_path: str, stats=None, settings: NearDupSettings | None = None) -> None:
         self.db_path = db_path
         self.stats = stats
+        self.settings = settings or NearDupSettings()
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("HARVEST_DB"), crawler.stats)
+        return cls(
+            crawler.settings.get("HARVEST_DB"),
+            crawler.stats,
+            NearDupSettings.from_settings(crawler.settings),
+        )
 
     def open_spider(self) -> None:
         self.db = connect(self.db_path)
+        # Refuses (DedupSettingsMismatch) when the stored index has another shape.
+        save_settings(self.db.conn, self.settings)
 
     def close_spider(self) -> None:
         if self.db is not None:
             self.db.close()
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"harvest/dedup/{key}")
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -55,6 +77,28 @@ class DedupPipeline:
             adapter["duplicate_of"] = "this run"
         else:
             adapter["duplicate_of"] = None
-        if adapter["duplicate_of"] is not None and self.stats is not None:
-            self.stats.inc_value("harvest/dedup/exact_duplicates")
+        if adapter["duplicate_of"] is not None:
+            self._inc("exact_duplicates")
+        if row:
+            # Already stored and indexed: its signature and links are in the database.
+            adapter["near_duplicates"] = None
+            return item
+        text = adapter.get("text") or ""
+        shingle_set = text_shingles(text, self.settings)
+        values = signature(shingle_set, self.settings)
+        adapter["signature"] = signature_bytes(values).hex()
+        matches = find_near_duplicates(self.db.conn, text, shingle_set, values, self.settings)
+        adapter["near_duplicates"] = [
+            {
+                "document_id": m.document_id,
+                "jaccard": round(m.jaccard, 4),
+                "containment": round(m.containment, 4),
+                "recycled": m.recycled,
+            }
+            for m in matches
+        ] or None
+        if matches:
+            self._inc("near_duplicates")
+            if any(m.recycled for m in matches):
+                self._inc("recycled")
         return item

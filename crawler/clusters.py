@@ -1,0 +1,502 @@
+"""Near-duplicate index and clusters in the archive database, and ``harvest dedup --rebuild``.
+
+In:  documents as the store stage writes them (one call of :func:`link_document` per stored
+     page, inside the store transaction), or the whole ``documents`` table (:func:`rebuild`).
+Out: these tables and columns, all derived from ``documents``/``sources`` except
+     ``site_families`` and ``dedup_settings``:
+
+``dedup_signatures``   MinHash signature and shingle count of each document.
+``dedup_bands``        LSH band keys -> document (the persistent LSH index).
+``dedup_links``        every near-duplicate pair found: Jaccard, containment, ``recycled``.
+``document_clusters``  each document's cluster, with its similarity to the canonical member
+                       and whether it is a recycled (re-dated) copy of it.
+``clusters`` (view)    one row per member: cluster, document, is_canonical, similarity,
+                       recycled, title, published, length, sites.
+``documents``          gains ``cluster_id`` and ``is_canonical``.
+``site_families``      site -> family (gov | docshare), learnt from stored pages; the canonical
+                       rule needs it.
+``dedup_settings``     the shingle size / permutations / bands the index was built with.
+
+A new document is compared with the candidates its LSH bands collide with (at most
+``max_candidates``); the exact Jaccard and containment of the masked shingles decide
+(:func:`pipelines.neardup.compare`). It joins the cluster of its most similar match, or starts
+its own. Documents are processed in id order, both while crawling and by :func:`rebuild`, so a
+rebuild reproduces the clusters the crawl built.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipelines.neardup import (
+    NearDupSettings,
+    band_keys,
+    compare,
+    estimated_jaccard,
+    is_recycled,
+    signature,
+    signature_bytes,
+    signature_from_bytes,
+    text_shingles,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_signatures (
+    document_id INTEGER PRIMARY KEY,
+    signature BLOB NOT NULL,
+    shingle_count INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup_bands (
+    band_key INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    PRIMARY KEY (band_key, document_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_links (
+    document_id INTEGER NOT NULL,
+    other_id INTEGER NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    recycled INTEGER NOT NULL,
+    PRIMARY KEY (document_id, other_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_dedup_links_other ON dedup_links(other_id);
+CREATE TABLE IF NOT EXISTS document_clusters (
+    document_id INTEGER PRIMARY KEY,
+    cluster_id INTEGER NOT NULL,
+    is_canonical INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    recycled INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_document_clusters_cluster ON document_clusters(cluster_id);
+CREATE TABLE IF NOT EXISTS site_families (
+    site TEXT PRIMARY KEY,
+    family TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup_settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE VIEW IF NOT EXISTS clusters AS
+SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
+       dc.containment, dc.recycled, d.title, d.published, d.length,
+       (SELECT group_concat(site, ', ') FROM
+           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
+       ) AS sites
+FROM document_clusters dc JOIN documents d ON d.id = dc.document_id;
+"""
+_DOCUMENT_COLUMNS = {"cluster_id": int, "is_canonical": int}
+# The settings that shape the stored index; thresholds may change without a rebuild.
+_INDEX_SETTINGS = ("shingle_size", "num_perm", "bands")
+# Candidates whose estimated Jaccard is this far below both thresholds are not worth the exact
+# check (the estimate's standard error is at most 0.032 with 256 permutations).
+_ESTIMATE_MARGIN = 0.15
+# Shingle sets of recently compared documents, by content hash (texts never change under one
+# hash): a cluster's canonical is compared with every new member.
+_SHINGLE_CACHE_SIZE = 64
+_shingle_cache: OrderedDict[tuple[str, int], set[str]] = OrderedDict()
+
+
+class DedupSettingsMismatch(RuntimeError):
+    """The index was built with other shingle/permutation/band settings; rebuild it."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A stored document found to be a near duplicate of the one being checked."""
+
+    document_id: int
+    jaccard: float
+    containment: float
+    recycled: bool
+
+    @property
+    def score(self) -> float:
+        return max(self.jaccard, self.containment)
+
+
+def ensure_cluster_schema(db: Any) -> None:
+    """Create the dedup tables, the ``clusters`` view and the documents columns if missing.
+
+    ``db`` is a ``sqlite_utils.Database`` whose ``documents`` table already exists."""
+    # statement by statement: executescript would commit a transaction the caller has open
+    for statement in _SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    present = db["documents"].columns_dict
+    for column, col_type in _DOCUMENT_COLUMNS.items():
+        if column not in present:
+            db["documents"].add_column(column, col_type)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_documents_cluster ON documents(cluster_id)")
+
+
+def stored_settings(conn: sqlite3.Connection) -> NearDupSettings:
+    """The settings recorded in ``dedup_settings`` (defaults for anything not recorded)."""
+    values = dict(conn.execute("SELECT name, value FROM dedup_settings").fetchall())
+    return NearDupSettings.from_settings(
+        {f"HARVEST_DEDUP_{k.upper()}": v for k, v in values.items()}
+    )
+
+
+def save_settings(conn: sqlite3.Connection, settings: NearDupSettings) -> None:
+    """Record ``settings``; refuse when the index holds signatures of other shape settings."""
+    current = stored_settings(conn)
+    indexed = conn.execute("SELECT EXISTS(SELECT 1 FROM dedup_signatures)").fetchone()[0]
+    changed = [n for n in _INDEX_SETTINGS if getattr(current, n) != getattr(settings, n)]
+    if indexed and changed:
+        raise DedupSettingsMismatch(
+            f"the near-duplicate index was built with other {', '.join(changed)}; "
+            "run `harvest dedup --rebuild` after changing HARVEST_DEDUP_* settings"
+        )
+    conn.executemany(
+        "INSERT INTO dedup_settings (name, value) VALUES (?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        [(name, str(value)) for name, value in asdict(settings).items()],
+    )
+
+
+def _shingles_of(conn: sqlite3.Connection, document_id: int, settings: NearDupSettings) -> set[str]:
+    text, content_hash = conn.execute(
+        "SELECT text, content_hash FROM documents WHERE id = ?", [document_id]
+    ).fetchone()
+    key = (content_hash, settings.shingle_size)
+    cached = _shingle_cache.get(key)
+    if cached is None:
+        cached = text_shingles(text or "", settings)
+        _shingle_cache[key] = cached
+        if len(_shingle_cache) > _SHINGLE_CACHE_SIZE:
+            _shingle_cache.popitem(last=False)
+    else:
+        _shingle_cache.move_to_end(key)
+    return cached
+
+
+def candidates(
+    conn: sqlite3.Connection,
+    keys: list[int],
+    settings: NearDupSettings,
+    exclude: int | None = None,
+) -> list[int]:
+    """Documents sharing at least one LSH band with ``keys``, most shared bands first."""
+    marks = ", ".join("?" for _ in keys)
+    rows = conn.execute(
+        f"SELECT document_id FROM dedup_bands WHERE band_key IN ({marks}) "
+        "AND document_id != ? GROUP BY document_id "
+        "ORDER BY count(*) DESC, document_id LIMIT ?",
+        [*keys, -1 if exclude is None else exclude, settings.max_candidates],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def find_near_duplicates(
+    conn: sqlite3.Connection,
+    text: str,
+    shingle_set: set[str],
+    values: list[int],
+    settings: NearDupSettings,
+    exclude: int | None = None,
+) -> list[Match]:
+    """Stored documents that are near duplicates of ``text``, most similar first.
+
+    LSH gives a bounded candidate set; the MinHash estimate drops hopeless ones; the exact
+    Jaccard / containment of the masked shingles decides."""
+    found = []
+    size = len(shingle_set)
+    floor = min(settings.jaccard, settings.containment) - _ESTIMATE_MARGIN
+    for other in candidates(conn, band_keys(values, settings), settings, exclude):
+        blob, other_size = conn.execute(
+            "SELECT signature, shingle_count FROM dedup_signatures WHERE document_id = ?", [other]
+        ).fetchone()
+        estimate = estimated_jaccard(values, signature_from_bytes(blob))
+        # containment follows from Jaccard and the set sizes: |A n B| = J (|A| + |B|) / (1 + J)
+        contained = estimate * (size + other_size) / (1 + estimate) / max(1, min(size, other_size))
+        if max(estimate, contained) < floor:
+            continue
+        jaccard, containment, near = compare(
+            shingle_set, _shingles_of(conn, other, settings), settings
+        )
+        if near:
+            other_text = conn.execute("SELECT text FROM documents WHERE id = ?", [other]).fetchone()
+            recycled = is_recycled(text, other_text[0] or "", settings)
+            found.append(Match(other, jaccard, containment, recycled))
+    found.sort(key=lambda m: (-m.score, m.document_id))
+    return found
+
+
+def canonical_key(is_gov: bool, published: str | None, length: int | None, document_id: int):
+    """Sort key of the canonical rule; the smallest key is the canonical member.
+
+    1. a document seen on a government site (family ``gov``) before one seen only on
+       document-sharing sites: the agency's own publication is the original;
+    2. then the earliest ``published`` date (documents without a date come last);
+    3. then the longest clean text (a doc-share preview is a truncated copy);
+    4. then the lowest document id, so that the choice is always the same.
+    """
+    return (0 if is_gov else 1, published or "9999-99-99", -(length or 0), document_id)
+
+
+def _refresh_cluster(
+    conn: sqlite3.Connection, cluster_id: int, settings: NearDupSettings, new_member: int | None
+) -> None:
+    """Choose the canonical member and store every member's similarity to it.
+
+    Similarities are recomputed for all members when the canonical changes, otherwise only
+    for ``new_member``. ``documents`` rows are only updated where their cluster or canonical
+    flag changes: every update of a documents row re-indexes its text in the FTS table."""
+    members = conn.execute(
+        "SELECT d.id, d.published, d.length, dc.is_canonical, EXISTS("
+        "  SELECT 1 FROM sources s JOIN site_families f ON f.site = s.site"
+        "  WHERE s.document_id = d.id AND f.family = 'gov') "
+        "FROM document_clusters dc JOIN documents d ON d.id = dc.document_id "
+        "WHERE dc.cluster_id = ?",
+        [cluster_id],
+    ).fetchall()
+    canonical = min(members, key=lambda m: canonical_key(bool(m[4]), m[1], m[2], m[0]))[0]
+    previous = next((m[0] for m in members if m[3]), None)
+    if previous == canonical and new_member is None:
+        return
+    to_update = [m[0] for m in members] if previous != canonical else [new_member]
+    canonical_text = conn.execute(
+        "SELECT text FROM documents WHERE id = ?", [canonical]
+    ).fetchone()[0]
+    canonical_shingles = _shingles_of(conn, canonical, settings)
+    for member in to_update:
+        if member == canonical:
+            jaccard = containment = 1.0
+            recycled = False
+        else:
+            jaccard, containment, _ = compare(
+                _shingles_of(conn, member, settings), canonical_shingles, settings
+            )
+            text = conn.execute("SELECT text FROM documents WHERE id = ?", [member]).fetchone()[0]
+            recycled = is_recycled(text or "", canonical_text or "", settings)
+        conn.execute(
+            "UPDATE document_clusters SET similarity = ?, jaccard = ?, containment = ?, "
+            "recycled = ?, is_canonical = ? WHERE document_id = ?",
+            [
+                max(jaccard, containment),
+                jaccard,
+                containment,
+                int(recycled),
+                int(member == canonical),
+                member,
+            ],
+        )
+    if previous != canonical:
+        conn.execute(
+            "UPDATE document_clusters SET is_canonical = (document_id = ?) WHERE cluster_id = ?",
+            [canonical, cluster_id],
+        )
+    conn.execute(
+        "UPDATE documents SET cluster_id = ?1, is_canonical = (id = ?2) "
+        "WHERE id IN (SELECT document_id FROM document_clusters WHERE cluster_id = ?1) "
+        "AND (cluster_id IS NOT ?1 OR is_canonical IS NOT (id = ?2))",
+        [cluster_id, canonical],
+    )
+
+
+def index_document(
+    conn: sqlite3.Connection,
+    document_id: int,
+    text: str,
+    settings: NearDupSettings,
+    values: list[int] | None = None,
+) -> list[Match]:
+    """Add one document to the LSH index, link it to its near duplicates and put it in a
+    cluster. Returns the matches (most similar first)."""
+    shingle_set = text_shingles(text, settings)
+    if values is None or len(values) != settings.num_perm:
+        values = signature(shingle_set, settings)
+    matches = find_near_duplicates(conn, text, shingle_set, values, settings, exclude=document_id)
+    conn.executemany(
+        "INSERT OR REPLACE INTO dedup_links VALUES (?, ?, ?, ?, ?)",
+        [(document_id, m.document_id, m.jaccard, m.containment, int(m.recycled)) for m in matches],
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO dedup_signatures VALUES (?, ?, ?)",
+        [document_id, signature_bytes(values), len(shingle_set)],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO dedup_bands VALUES (?, ?)",
+        [(key, document_id) for key in band_keys(values, settings)],
+    )
+    cluster_id = document_id
+    if matches:
+        row = conn.execute(
+            "SELECT cluster_id FROM document_clusters WHERE document_id = ?",
+            [matches[0].document_id],
+        ).fetchone()
+        cluster_id = row[0] if row else document_id
+    conn.execute(
+        "INSERT OR REPLACE INTO document_clusters VALUES (?, ?, 0, 1.0, 1.0, 1.0, 0)",
+        [document_id, cluster_id],
+    )
+    _refresh_cluster(conn, cluster_id, settings, new_member=document_id)
+    return matches
+
+
+def link_document(conn: sqlite3.Connection, document_id: int, row: dict[str, Any]) -> None:
+    """Called by ``crawler.storage.store_pages`` for every stored page, inside its transaction,
+    after the page's source row is written.
+
+    Records the page's site family; indexes and clusters a document seen for the first time
+    (using ``row["signature"]`` from the dedup stage when present, as hex); for a document
+    already indexed, re-applies the canonical rule, since a new source may be a government
+    site."""
+    if row.get("family") and row.get("site"):
+        conn.execute(
+            "INSERT INTO site_families (site, family) VALUES (?, ?) "
+            "ON CONFLICT(site) DO UPDATE SET family = excluded.family",
+            [row["site"], row["family"]],
+        )
+    settings = stored_settings(conn)
+    cluster = conn.execute(
+        "SELECT cluster_id FROM document_clusters WHERE document_id = ?", [document_id]
+    ).fetchone()
+    if cluster:
+        _refresh_cluster(conn, cluster[0], settings, new_member=None)
+        return
+    values = None
+    if isinstance(row.get("signature"), str):
+        values = signature_from_bytes(bytes.fromhex(row["signature"]))
+    index_document(conn, document_id, row.get("text") or "", settings, values)
+
+
+@dataclass
+class RebuildSummary:
+    documents: int = 0
+    clusters: int = 0
+    clustered_documents: int = 0
+    links: int = 0
+    recycled_links: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"indexed {self.documents} documents in {self.seconds:.1f} s",
+            f"{self.clusters} clusters; {self.clustered_documents} documents share a cluster",
+            f"{self.links} near-duplicate links, {self.recycled_links} flagged recycled",
+        ]
+
+
+def rebuild_index(
+    db: Any, settings: NearDupSettings | None = None, progress: Callable[[int], Any] | None = None
+) -> RebuildSummary:
+    """Drop and regenerate signatures, bands, links and clusters from ``documents``, in id
+    order and in one transaction (readers see the old index until it commits)."""
+    started = time.perf_counter()
+    conn = db.conn
+    settings = settings or stored_settings(conn)
+    total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table in ("dedup_signatures", "dedup_bands", "dedup_links", "document_clusters"):
+            conn.execute(f"DELETE FROM {table}")
+        save_settings(conn, settings)
+        bar = progress(total) if progress else None
+        for document_id in [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]:
+            text = conn.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()
+            index_document(conn, document_id, text[0] or "", settings)
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return summarise(conn, total, time.perf_counter() - started)
+
+
+def summarise(conn: sqlite3.Connection, documents: int, seconds: float = 0.0) -> RebuildSummary:
+    """Counts of the current clusters and links."""
+
+    def one(sql: str) -> int:
+        return conn.execute(sql).fetchone()[0]
+
+    return RebuildSummary(
+        documents=documents,
+        clusters=one("SELECT count(DISTINCT cluster_id) FROM document_clusters"),
+        clustered_documents=one(
+            "SELECT count(*) FROM document_clusters WHERE cluster_id IN ("
+            " SELECT cluster_id FROM document_clusters GROUP BY cluster_id HAVING count(*) > 1)"
+        ),
+        links=one("SELECT count(*) FROM dedup_links"),
+        recycled_links=one("SELECT count(*) FROM dedup_links WHERE recycled"),
+        seconds=seconds,
+    )
+
+
+def cluster_map(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
+    """document id -> (cluster id, is_canonical): what a rebuild must reproduce."""
+    return {
+        r[0]: (r[1], r[2])
+        for r in conn.execute("SELECT id, cluster_id, is_canonical FROM documents ORDER BY id")
+    }
+
+
+def project_settings() -> NearDupSettings:
+    """``HARVEST_DEDUP_*`` from the Scrapy project settings (defaults where unset)."""
+    from scrapy.utils.project import get_project_settings
+
+    return NearDupSettings.from_settings(get_project_settings())
+
+
+def rebuild(
+    db_path: str | Path, progress: bool = True, settings: NearDupSettings | None = None
+) -> RebuildSummary:
+    """Rebuild the near-duplicate index and clusters of the archive at ``db_path``."""
+    from tqdm import tqdm
+
+    from crawler.storage import connect
+
+    db = connect(db_path)
+    try:
+        bar = (lambda total: tqdm(total=total, unit="doc", desc="dedup")) if progress else None
+        return rebuild_index(db, settings or project_settings(), bar)
+    finally:
+        db.close()
+
+
+@click.command("dedup")
+@click.option("--rebuild", "do_rebuild", is_flag=True, help="Regenerate index and clusters.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default="archive/harvest.db",
+    show_default=True,
+    help="Archive database.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def dedup_command(do_rebuild: bool, db_path: str, no_progress: bool) -> None:
+    """Near-duplicate clusters: show their counts, or (--rebuild) regenerate the LSH index,
+    links and clusters from the documents table, in one transaction.
+
+    The clusters are the same as the crawl built; run it after changing the HARVEST_DEDUP_*
+    shingle size, permutations or bands.
+    """
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")
+    if do_rebuild:
+        summary = rebuild(db_path, progress=not no_progress)
+    else:
+        from crawler.storage import connect
+
+        db = connect(db_path)
+        try:
+            total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            summary = summarise(db.conn, total)
+        finally:
+            db.close()
+    for line in summary.lines()[1:] if not do_rebuild else summary.lines():
+        click.echo(line)

@@ -22,6 +22,10 @@ class PageItem(scrapy.Item):
     list_url = scrapy.Field()  # the list page that linked here
     list_title = scrapy.Field()  # link text on that list page
     list_date = scrapy.Field()  # YYYY-MM-DD shown next to the link, or None
+    warc_file = scrapy.Field()  # WARC record of the response: file (relative to the archive),
+    warc_offset = scrapy.Field()  # byte offset of its gzip member,
+    warc_length = scrapy.Field()  # and its length
+    payload_digest = scrapy.Field()  # sha1 payload digest, as in WARC-Payload-Digest
 
     # extract stage (pipelines.extract)
     title_original = scrapy.Field()  # the document's own title, in the page's script

@@ -65,6 +65,11 @@ SOURCE_COLUMNS: dict[str, type] = {
     "list_date": str,
     "raw_path": str,
     "body_sha1": str,
+    # where the response is kept in the WARC archive (crawler/warc.py)
+    "warc_file": str,
+    "warc_offset": int,
+    "warc_length": int,
+    "payload_digest": str,
 }
 
 RUN_COLUMNS: dict[str, type] = {

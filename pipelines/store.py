@@ -27,6 +27,9 @@ from crawler.storage import METADATA_FIELDS, connect, store_pages
 
 logger = logging.getLogger(__name__)
 
+# Set on the item by the spider from the WARC writer's record of the response.
+WARC_FIELDS = ("warc_file", "warc_offset", "warc_length", "payload_digest")
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -104,6 +107,7 @@ class StorePipeline:
             "list_date": adapter.get("list_date"),
             "raw_path": raw_path,
             "body_sha1": body_sha1,
+            **{k: adapter.get(k) for k in WARC_FIELDS},
         }
         # The dedup stage's findings, stored beside the document in the same transaction.
         for key in ("near_duplicates", "signature"):

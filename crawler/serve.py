@@ -30,6 +30,8 @@ SETTINGS: dict[str, object] = {
     "default_page_size": 50,
     # The site facet joins sources; give it more than the 200 ms default on a large archive.
     "facet_time_limit_ms": 1000,
+    # Configured facets cover what a researcher asks; suggestions (cluster_id, hashes) are noise.
+    "suggest_facets": False,
 }
 
 

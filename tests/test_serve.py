@@ -24,6 +24,13 @@ GOV_2019 = (
     "二、下半年工作计划\n"
     "加快培育高新技术企业，推动科技成果转化。"
 )
+# What the page said before Traditional -> Simplified conversion.
+GOV_2019_ORIGINAL = (
+    "一、上半年工作情況\n"
+    "今年以來，我局認真開展科技創新工作，新認定高新技術企業12家。\n"
+    "二、下半年工作計劃\n"
+    "加快培育高新技術企業，推動科技成果轉化。"
+)
 # A doc-share copy that lost its last paragraph: a near copy, not an exact one.
 DOCSHARE_PREVIEW = (
     "一、上半年工作情况\n今年以来，我局认真开展科技创新工作，新认定高新技术企业12家。"
@@ -86,6 +93,8 @@ def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
                 "科技局2019年上半年工作总结",
                 GOV_2019,
                 published="2019-06-28",
+                text_original=GOV_2019_ORIGINAL,
+                script="hant",
                 **kj,
             ),
             page(
@@ -94,6 +103,8 @@ def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
                 "科技局2019年上半年工作总结",
                 GOV_2019,
                 published="2019-06-28",
+                text_original=GOV_2019_ORIGINAL,
+                script="hant",
                 **kj,
             ),
             page(

@@ -1,21 +1,335 @@
 """Extract stage: raw page bytes -> the document's title, clean text and metadata.
 
 In:  an item with ``body`` (bytes), ``url``/``final_url``, ``headers`` and the spider's listing
-     hints (``list_title``, ``list_date``).
-Out: the item with ``title_original``, ``text_original`` (page script, one paragraph per line),
-     ``published``, ``encoding`` and ``extraction`` (every other field extraction found).
+     hints (``list_title``, ``list_date``, ``list_url``).
+Out: the item with ``title_original``, ``text_original`` (page script, pinyin annotations
+     removed, one paragraph per line), ``published``, ``encoding`` and ``extraction`` (every
+     other field: encoding_source, agency, region, year, period, doc_type, mojibake_spots,
+     quality, partial, pinyin_removed, digits_lost, method, ...).
 
-PLACEHOLDER: bare trafilatura until the Chinese rules land (issue 4).
+Steps: decode the bytes ourselves (:mod:`pipelines.decode`); take the body from a known CMS
+content container when the page has one (TRS ``div.TRS_Editor``, Hanweb ``#UCAP-CONTENT``,
+``#zoom`` ...), else from trafilatura; strip pinyin annotations; drop boilerplate lines
+(:mod:`pipelines.boilerplate`) and lines that are only link text; remove the title where the
+body repeats it; read metadata (:mod:`pipelines.metadata`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+import lxml.etree
+import lxml.html
 import trafilatura
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
+from trafilatura.settings import use_config
+
+from pipelines import metadata
+from pipelines.boilerplate import clean_lines, is_boilerplate, remove_titles, squash, strip_pinyin
+from pipelines.decode import decode
+
+# Known content containers, most specific first (an outer #zoom often wraps div.TRS_Editor).
+_CONTAINERS = [
+    lxml.etree.XPath(x)
+    for x in (
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' trs_editor_view ')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' trs_paper_default ')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+        "//*[@id='UCAP-CONTENT']",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' zfxxgk_zw_content ')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' wzcon ')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+        "//*[@id='zoom' or @id='Zoom' or @id='fontzoom']",
+    )
+]
+_CONTAINER_MIN = 40  # characters; a smaller match is an empty shell or an attachment box
+
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "center",
+        "dl",
+        "dt",
+        "dd",
+        "form",
+        "figure",
+        "figcaption",
+        "hr",
+        "main",
+        "aside",
+        "nav",
+    ]
+)
+_SKIP = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "select",
+        "option",
+        "button",
+        "textarea",
+        "template",
+        "svg",
+    ]
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_TITLE_COMMENT = re.compile(r"<!--\s*TitleStart\s*-->(.*?)<!--\s*TitleEnd\s*-->", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::)\s*")
+_DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
+_META_DATE_NAMES = (
+    "pubdate",
+    "publishdate",
+    "firstpublishedtime",
+    "article:published_time",
+    "dc.date",
+    "dc.date.created",
+    "publish_time",
+    "pubtime",
+)
+_META_TITLE_NAMES = ("articletitle", "dc.title")
+_META_SOURCE_NAMES = ("contentsource", "source")
+_TRAILING_DATE = re.compile(r"[\s(（\[]*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[)）\]]?\s*$")
+_PARTIAL = re.compile(
+    r"剩余内容已隐藏|剩餘內容已隱藏|剩余\s*\d+\s*(?:字|页)|还剩\s*\d+\s*页|展开全文|展開全文|阅读全文"
+    r"|閱讀全文|试读结束|試讀結束|查看全文|加载全文|下载后查看完整"
+)
+# Mojibake tell-tales: "?" glued to Han text (a byte the decoder could not map), bopomofo
+# letters (GBK bytes read one off), replacement and private-use characters.
+_MOJIBAKE = re.compile(
+    r"(?<=[\u4e00-\u9fff])\?+|\?+(?=[\u4e00-\u9fff])|[\u3105-\u3129]+|\ufffd+|[\ue000-\uf8ff]+"
+)
+_SPOT_GAP = 4
+_DIGITS_LOST = (
+    ("title_starts_with_year_suffix", re.compile(r"^年")),
+    ("list_marker_without_number", re.compile(r"^、")),
+    ("split_document_number", re.compile(r"[\[〔]\d{1,3}[\]〕]\d+号")),
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@cache
+def _trafilatura_config():
+    config = use_config()
+    # Short Chinese pages hold a whole report in fewer characters than an English page needs.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "40")
+    config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
+    config.set("DEFAULT", "MIN_EXTRACTED_COMM_SIZE", "10")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signals break inside Scrapy's reactor
+    return config
+
+
+def serialize(element: lxml.html.HtmlElement) -> list[str]:
+    """Text of an element, one line per block element or ``<br>``, whitespace collapsed."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is not None and tag not in _SKIP and not _HIDDEN.search(node.get("style") or ""):
+            block = tag in _BLOCK
+            if block:
+                parts.append("\n")
+            if node.text:
+                parts.append(node.text)
+            for child in node:
+                walk(child)
+            if block:
+                parts.append("\n")
+            elif tag in ("td", "th"):
+                parts.append(" ")
+        if node.tail:
+            parts.append(node.tail)
+
+    walk(element)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def _metas(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+        content = (meta.get("content") or "").strip()
+        if name and content and name not in found:
+            found[name] = content
+    return found
+
+
+def _first(metas: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        if metas.get(name):
+            return metas[name]
+    return None
+
+
+def _find_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    for xpath in _CONTAINERS:
+        for element in xpath(tree):
+            if len(element.text_content().strip()) >= _CONTAINER_MIN:
+                return element
+    return None
+
+
+def _headings(tree: lxml.html.HtmlElement) -> list[str]:
+    texts = []
+    for element in tree.iter("h1", "h2", "h3"):
+        text = " ".join(element.text_content().split())
+        if 4 <= len(text) <= 120:
+            texts.append(text)
+    return texts
+
+
+def choose_title(
+    metas: Mapping[str, str],
+    html_text: str,
+    title_tag: str | None,
+    headings: list[str],
+    page_text: str,
+    list_title: str | None = None,
+) -> tuple[str | None, str]:
+    """The document's own title and where it came from.
+
+    Preference: the guideline meta tag, the TitleStart comment, a heading that is also a
+    segment of ``<title>`` (so the site suffix goes), 本文标题:, the longest ``<title>``
+    segment, the list page's link text, the first heading.
+    """
+    value = _first(metas, _META_TITLE_NAMES)
+    if value:
+        return " ".join(value.split()), "meta"
+    m = _TITLE_COMMENT.search(html_text)
+    if m:
+        value = " ".join(_TAGS.sub("", m.group(1)).split())
+        if value:
+            return lxml.html.fromstring(f"<p>{value}</p>").text_content(), "comment"
+    segments = [s for s in _TITLE_SPLIT.split(title_tag or "") if s.strip()]
+    squashed = {squash(s): s.strip() for s in segments}
+    for heading in headings:
+        if squash(heading) in squashed:
+            return heading, "heading"
+    m = _DOC_TITLE_LINE.search(page_text)
+    if m:
+        return m.group(1).strip(), "doc-share"
+    if segments:
+        return max(segments, key=len).strip(), "title-tag"
+    if list_title:
+        return str(list_title).strip(), "list"
+    if headings:
+        return headings[0], "heading"
+    return None, "none"
+
+
+def _labelled_page_date(page_text: str, body_text: str) -> str | None:
+    """An info-bar date (发布时间: …) from the page, skipping matches inside the body text."""
+    for matched, found in metadata.labelled_dates(page_text):
+        if matched not in body_text:
+            return found
+    return None
+
+
+def _drop_link_lines(lines: list[str], anchors: set[str]) -> tuple[list[str], int]:
+    """Drop lines that are nothing but a link's text (optionally with a date): related-article
+    lists, breadcrumbs and prev/next rows that the extractor kept."""
+    kept = []
+    for line in lines:
+        core = squash(_TRAILING_DATE.sub("", line))
+        if core and len(core) <= 60 and core in anchors:
+            continue
+        kept.append(line)
+    return kept, len(lines) - len(kept)
+
+
+def _weights(root: lxml.html.HtmlElement) -> dict[Any, int]:
+    """Han characters under each element, not counting link text or scripts."""
+    weights: dict[Any, int] = {}
+
+    def walk(node: Any) -> int:
+        tag = node.tag if isinstance(node.tag, str) else None
+        total = 0
+        if tag is not None and tag not in _SKIP:
+            if tag != "a" and node.text:
+                total += len(_HAN.findall(node.text))
+            for child in node:
+                total += walk(child)
+                if child.tail:
+                    total += len(_HAN.findall(child.tail))
+            if tag == "a":
+                total = 0
+        weights[node] = total
+        return total
+
+    walk(root)
+    return weights
+
+
+def dominant_region(root: lxml.html.HtmlElement, share: float = 0.85) -> lxml.html.HtmlElement:
+    """The smallest element holding ``share`` of the page's non-link Han text: descend from
+    ``root`` while one child holds that much of its parent's text."""
+    weights = _weights(root)
+    node = root
+    while True:
+        total = weights.get(node, 0)
+        children = [c for c in node if isinstance(c.tag, str)]
+        if not total or not children:
+            return node
+        best = max(children, key=lambda c: weights.get(c, 0))
+        if weights.get(best, 0) < share * total:
+            return node
+        node = best
+
+
+def _han(lines: list[str]) -> int:
+    return sum(len(_HAN.findall(x)) for x in lines)
+
+
+def mojibake_spots(text: str) -> int:
+    """Damaged places in ``text``; marks within a few characters of each other are one spot
+    (one misread byte run leaves "?" and odd characters around a couple of Han characters)."""
+    spots, last_end = 0, -10
+    for m in _MOJIBAKE.finditer(text):
+        if m.start() - last_end > _SPOT_GAP:
+            spots += 1
+        last_end = m.end()
+    return spots
+
+
+def _parse(text: str) -> lxml.html.HtmlElement | None:
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.fromstring(text)
+    except (lxml.etree.ParserError, ValueError):
+        return None
 
 
 def extract(
@@ -25,19 +339,140 @@ def extract(
     hints: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Extract one page. Keys: title_original, text_original, published, encoding, and more."""
-    html = body.decode("utf-8", errors="replace")
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_tables=True)
-    text = doc.text if doc else ""
-    return {
-        "title_original": doc.title if doc else None,
-        "text_original": text or "",
-        "published": (hints or {}).get("list_date"),
-        "encoding": "utf-8",
+    hints = hints or {}
+    decoded = decode(body, headers)
+    result: dict[str, Any] = {
+        "title_original": None,
+        "text_original": "",
+        "published": None,
+        "encoding": decoded.encoding,
+        "encoding_source": decoded.source,
+        "declared_charsets": decoded.labels,
     }
+    tree = _parse(decoded.text)
+    if tree is None:
+        return result
+
+    metas = _metas(tree)
+    title_element = tree.find(".//title")
+    title_tag = (
+        " ".join(title_element.text_content().split()) if title_element is not None else None
+    )
+    headings = _headings(tree)
+    # Anchor texts, for dropping link-list lines; collected before trafilatura prunes the tree.
+    anchors = {squash(a.text_content()) for a in tree.iter("a")}
+    anchors.discard("")
+    page_root = tree.find("body")
+    page_root = page_root if page_root is not None else tree
+    page_lines = serialize(page_root)
+    page_text = "\n".join(page_lines)
+
+    container = _find_container(tree)
+    if container is not None:
+        lines = serialize(container)
+        method = "container"
+    else:
+        region = dominant_region(page_root)
+        region_lines = serialize(region) if region is not page_root else []
+        extracted = trafilatura.extract(
+            tree,
+            url=url,
+            output_format="txt",
+            include_tables=True,
+            include_comments=False,
+            include_images=False,
+            deduplicate=False,
+            config=_trafilatura_config(),
+        )
+        lines = [" ".join(x.split()) for x in (extracted or "").split("\n")]
+        lines = [x for x in lines if x]
+        method = "trafilatura"
+        # trafilatura drops folded or oddly nested paragraphs (previews, flat <p> lists); when
+        # the one dominant text block holds clearly more body text, that block is the body.
+        if region_lines and _han(clean_lines(region_lines)[0]) >= _han(clean_lines(lines)[0]):
+            lines, method = region_lines, "region"
+        if sum(len(x) for x in lines) < _CONTAINER_MIN:
+            lines, method = page_lines, "page"
+
+    text, pinyin_count = strip_pinyin("\n".join(lines))
+    lines = text.split("\n")
+    title, title_source = choose_title(
+        metas, decoded.text, title_tag, headings, page_text, hints.get("list_title")
+    )
+    if title:
+        title, title_pinyin = strip_pinyin(title)
+        pinyin_count += title_pinyin
+    lines, dropped = clean_lines(lines)
+    # Before title removal: a digit-less copy of the title is itself the evidence.
+    digits_lost = sorted(
+        {name for name, pattern in _DIGITS_LOST for x in [title or "", *lines] if pattern.search(x)}
+    )
+    lines, link_lines = _drop_link_lines(lines, anchors - ({squash(title)} if title else set()))
+    lines, title_lines = remove_titles(lines, title)
+    # The title removal can expose a leading or trailing boilerplate line.
+    while lines and is_boilerplate(lines[-1]):
+        lines.pop()
+    body_text = "\n".join(lines)
+
+    # --- metadata ---------------------------------------------------------------------------
+    sign_agency, sign_date = metadata.signature(lines)
+    published, date_source = None, None
+    for source, value in (
+        ("meta", metadata.parse_date(_first(metas, _META_DATE_NAMES))),
+        ("info-bar", _labelled_page_date(page_text, body_text)),
+        ("list", metadata.parse_date(hints.get("list_date"))),
+        ("url", metadata.url_date(url)),
+        ("signature", sign_date),
+    ):
+        if value:
+            published, date_source = value, source
+            break
+    source_meta = _first(metas, _META_SOURCE_NAMES)
+    agency = (
+        sign_agency
+        or (source_meta if metadata.is_agency_name(source_meta) else None)
+        or metadata.title_agency(title)
+    )
+    spots = mojibake_spots(body_text)
+    han = len(_HAN.findall(body_text))
+    partial = bool(_PARTIAL.search(page_text))
+    quality = 1.0
+    if han:
+        quality -= min(0.6, spots * 40 / han)  # one spot per ~40 characters is unreadable
+    else:
+        quality = 0.0
+    quality -= 0.05 * len(digits_lost) + (0.3 if partial else 0.0)
+
+    result.update(
+        title_original=title,
+        text_original=body_text,
+        published=published,
+        title_source=title_source,
+        date_source=date_source,
+        method=method,
+        agency=agency,
+        region=metadata.region_of(agency, title),
+        year=metadata.year_of(title, lines),
+        period=metadata.period_of(title, lines),
+        doc_type=metadata.doc_type_of(title, lines),
+        mojibake_spots=spots,
+        quality=round(max(0.0, quality), 3),
+        partial=partial,
+        pinyin_removed=pinyin_count,
+        digits_lost=digits_lost,
+        lines_dropped=dropped + link_lines,
+        title_lines_removed=title_lines,
+    )
+    return result
 
 
 class ExtractPipeline:
-    """Runs :func:`extract` on every fetched document page; drops pages with no text."""
+    """Runs :func:`extract` on every fetched document page; drops pages with no text.
+
+    Stats: ``harvest/extract/{pages,empty,partial,mojibake}``,
+    ``harvest/extract/method/<container|trafilatura|page>``,
+    ``harvest/extract/encoding_source/<bom|header|meta|sniffed>``.
+    """
 
     def __init__(self, stats=None) -> None:
         self.stats = stats
@@ -46,14 +481,25 @@ class ExtractPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"harvest/extract/{key}")
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
         hints = {k: adapter.get(k) for k in ("list_title", "list_date", "list_url")}
-        result = extract(adapter["body"], adapter.get("final_url"), adapter.get("headers"), hints)
+        url = adapter.get("final_url") or adapter.get("url")
+        result = extract(adapter["body"], url, adapter.get("headers"), hints)
         if not result["text_original"].strip():
-            if self.stats is not None:
-                self.stats.inc_value("harvest/extract/empty")
-            raise DropItem(f"no text extracted from {adapter.get('final_url')}")
+            self._inc("empty")
+            raise DropItem(f"no text extracted from {url}")
+        self._inc("pages")
+        self._inc(f"method/{result.get('method')}")
+        self._inc(f"encoding_source/{result.get('encoding_source')}")
+        if result.get("partial"):
+            self._inc("partial")
+        if result.get("mojibake_spots"):
+            self._inc("mojibake")
         for key in ("title_original", "text_original", "published", "encoding"):
             adapter[key] = result.pop(key)
         adapter["extraction"] = result

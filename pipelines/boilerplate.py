@@ -1,0 +1,205 @@
+"""Line-level cleaning of extracted text: boilerplate lines, repeated titles, pinyin.
+
+In:  the text of a page's main region as lines (one paragraph per line), the document title.
+Out: the lines that belong to the document, in order, and counts of what was removed.
+
+A rule drops a line only when the whole line has a boilerplate *shape* (an ICP number, a
+公网安备 number, a 10-digit 网站标识码, "本文标题:…", a nav row of short items joined by
+pipes, ...) or when the line is short and starts with a boilerplate label. Words such as 版权,
+网站建设 or ICP备案 inside a body sentence never drop it: body sentences are long, end in
+punctuation, and do not consist of a label and a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# --- pinyin annotations -------------------------------------------------------------------------
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# "區(qū)": a Han character, then a parenthesised syllable carrying a tone mark. ASCII or
+# full-width parentheses both occur on mirror sites.
+_PINYIN_TONED = re.compile(r"(?<=[\u3400-\u9fff])[(（]([a-zü]*[" + _TONED + r"][a-zü]*)[)）]")
+# Plain toneless syllables ("區(qu)") are only removed when the page is clearly annotated and the
+# syllable is valid pinyin, so that "(GDP)", "(一)", "(2020)" and "(a)" stay.
+_PINYIN_PLAIN = re.compile(r"(?<=[\u3400-\u9fff])[(（]([a-zü]{1,6})[)）]")
+_SYLLABLE = re.compile(
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|ia|ie|in|iu|ua|uo"
+    r"|ui|un|ve|ue|a|o|e|i|u|ü|v)"
+)
+_PLAIN_MIN = 3  # toned annotations needed before plain syllables are trusted as pinyin
+
+
+def _plain(text: str) -> str:
+    return text.translate(str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuüüüü"))
+
+
+def strip_pinyin(text: str) -> tuple[str, int]:
+    """Remove pinyin annotations after Han characters; return the text and how many went."""
+    text, toned = _PINYIN_TONED.subn("", text)
+    plain = 0
+    if toned >= _PLAIN_MIN:
+
+        def drop(match: re.Match[str]) -> str:
+            nonlocal plain
+            if _SYLLABLE.fullmatch(_plain(match.group(1))):
+                plain += 1
+                return ""
+            return match.group(0)
+
+        text = _PINYIN_PLAIN.sub(drop, text)
+    return text, toned + plain
+
+
+# --- boilerplate line shapes ----------------------------------------------------------------------
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼港澳台"
+# Whole-line shapes: the number formats are specific enough to drop any line they appear in,
+# provided the line is short (a footer row), never a body paragraph that mentions 备案.
+_FOOTER_SHAPES = re.compile(
+    r"[" + _PROVINCES + r"]ICP[备證证]\s*\d{6,10}号"  # 粤ICP备16010311号-3
+    r"|[" + _PROVINCES + r"]公网安备\s*\d{14}号?"  # 粤公网安备 44170202000121号
+    r"|網站標識碼|网站标识码\s*[:：]?\s*(?:\d{10}|bm\d{8})"
+    r"|(?:Copyright|copyright|COPYRIGHT)\s*(?:©|\(c\)|&copy;)?"
+    r"|版权所有|版權所有"
+)
+_FOOTER_MAX = 160  # a footer row; a body paragraph mentioning a licence number is longer
+
+# Labels that start a short non-body line: "label: value" rows of info bars, doc-share headers
+# and trailers, footers. Only lines up to _LABEL_MAX characters qualify.
+_LABEL_LINE = re.compile(
+    r"^[\s【\[]*(?:"
+    r"主办单位|主办|承办单位|承办|协办单位|协办|管理维护|维护单位|技术支持|备案序号|网站报障|联系电话"
+    r"|发布时间|发布日期|发布机构|信息来源|文章来源|来源|作者|浏览次数|点击数|阅读次数|点击率|访问量"
+    r"|时间|日期|上传时间|更新时间|页数|大小|字号|字体|分享到|责任编辑|编辑|审核|索引号|分类|文号|发文字号"
+    r"|成文日期|主题分类|名称|附件|当前位置|您当前的位置|您现在的位置|所在位置|位置"
+    r"|本文标题|本文链接|链接地址|原文地址|本文地址|免责声明|声明|上一篇|下一篇|上一条|下一条"
+    r"|發佈時間|發布時間|發佈日期|來源|當前位置|上一篇|下一篇"
+    r")\s*[:：]"
+)
+_LABEL_MAX = 100
+
+# Short lines that are boilerplate as a whole (possibly with a few extra words around).
+_SHORT_PHRASES = re.compile(
+    r"欢迎访问|歡迎訪問|您好|打印本页|打印本頁|关闭窗口|關閉窗口|字体[:：]?\s*[【\[]?\s*大\s*中\s*小"
+    r"|[【\[]\s*大\s*中\s*小\s*[】\]]|扫一扫在手机|掃一掃|分享到|收藏本页|加入收藏|设为首页|返回顶部"
+    r"|网站地图|網站地圖|关于我们|關於我們|联系我们|網站幫助|网站帮助|隐私申明|隱私申明|隐私声明"
+    r"|政府网站找错|无障碍|长者模式|建议使用.{0,20}分辨率|下载文档|下載文檔|展开全文|展開全文"
+    r"|剩余内容已隐藏|剩余.{0,8}未读|阅读全文|继续阅读|点击查看全文|由互联网用户整理提供|转载分享请保留"
+    r"|相关阅读|相关文章|相关文档|相关推荐|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢|上传文档"
+    r"|来源[:：]\s*网络"
+)
+_SHORT_MAX = 60
+# Headings of link lists; the list items themselves go by the link test in extract.
+_LIST_HEADS = re.compile(
+    r"^(?:相关阅读|相关文章|相关文档|相关推荐|相关链接|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢"
+    r"|热门文章|最新文章|精彩推荐|延伸阅读|推荐阅读|相关閱讀|相關文章)$"
+)
+_URL_LINE = re.compile(
+    r"^\s*(?:https?://|www\.)\S+(?:\s+\S*\.(?:html?|shtml|aspx?|php)\S*)?\s*$", re.I
+)
+# Nav rows: three or more short items separated by pipes or bullets.
+_NAV_ROW = re.compile(r"^(?:[^|｜·•]{1,12}[|｜·•]){2,}[^|｜·•]{0,12}$")
+_LONE_PUNCT = re.compile(r"^[\s\W_]*$")
+_SENTENCE_END = re.compile(r"[。；;！!？]\s*$")
+
+
+def is_boilerplate(line: str) -> bool:
+    """True when the whole line has the shape of site boilerplate (see module docstring)."""
+    s = line.strip()
+    if not s or _LONE_PUNCT.match(s):
+        return True
+    n = len(s)
+    if _URL_LINE.match(s) or _LIST_HEADS.match(s):
+        return True
+    if n <= _FOOTER_MAX and _FOOTER_SHAPES.search(s) and not _SENTENCE_END.search(s):
+        return True
+    if n <= _LABEL_MAX and _LABEL_LINE.match(s):
+        # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.
+        return n <= 40 or not _SENTENCE_END.search(s)
+    if n <= _SHORT_MAX and _SHORT_PHRASES.search(s):
+        return not _SENTENCE_END.search(s) or n <= 30
+    return bool(n <= 80 and _NAV_ROW.match(s))
+
+
+# --- titles inside the body ----------------------------------------------------------------------
+_NON_CONTENT = re.compile(r"[\s\W_]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def squash(text: str) -> str:
+    """Comparable form of a line: no whitespace or punctuation."""
+    return _NON_CONTENT.sub("", text)
+
+
+def title_pattern(title: str) -> re.Pattern[str] | None:
+    """A pattern matching ``title`` with any digits (recycled or lost years) at digit places.
+
+    Digits and punctuation are made optional at their places so that "年上半年科技工作总结"
+    (digits lost) and "科技局2020年…" (another year) both match "…2022年…".
+    """
+    core = squash(title)
+    if len(core) < 4:
+        return None
+    parts = []
+    for piece in re.split(r"(\d+)", core):
+        if not piece:
+            continue
+        if piece.isdigit():
+            parts.append(r"\d{0,8}")
+        else:
+            parts.append(r"[\s\W_]*".join(re.escape(ch) for ch in piece))
+    return re.compile(r"^[\s\W_]*" + r"[\s\W_]*".join(parts))
+
+
+def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[list[str], int]:
+    """Remove copies of the title from the body.
+
+    - a line equal to the title, anywhere;
+    - near the top, a line equal to it up to digits (recycled year, digits lost);
+    - at the start of the first paragraph, copies glued to it (flattened doc-share bodies);
+    - inside a flattened paragraph, a copy right after a sentence end (a page header that the
+      flattening pasted into the text).
+    """
+    if not title:
+        return lines, 0
+    target = squash(title)
+    bare_target = _DIGITS.sub("", target)
+    pattern = title_pattern(title)
+    inner = (
+        re.compile(r"(?<=[。！？；!?;])\s*" + re.escape(title.strip()) + r"\s*")
+        if len(target) >= 8
+        else None
+    )
+    out: list[str] = []
+    removed = 0
+    for i, line in enumerate(lines):
+        s = squash(line)
+        near_top = not out and i < lead + removed
+        if s == target or (near_top and _DIGITS.sub("", s) == bare_target):
+            removed += 1
+            continue
+        while near_top and pattern and len(squash(line)) > len(target) + 20:
+            m = pattern.match(line)
+            if not m or _DIGITS.sub("", squash(m.group(0))) != bare_target:
+                break
+            line = line[m.end() :].lstrip()
+            removed += 1
+        if inner and len(s) > len(target) + 20:
+            line, n = inner.subn("", line)
+            removed += n
+        out.append(line)
+    return out, removed
+
+
+def clean_lines(lines: Iterable[str]) -> tuple[list[str], int]:
+    """Keep non-boilerplate lines (stripped); return them and how many were dropped."""
+    kept: list[str] = []
+    dropped = 0
+    for line in lines:
+        s = line.strip()
+        if is_boilerplate(s):
+            dropped += 1 if s else 0
+            continue
+        kept.append(s)
+    return kept, dropped

@@ -54,6 +54,8 @@ def build_datasette(db_path: str | Path, allow_sql: bool = True) -> Datasette:
         settings=settings,
     )
     ds.add_database(Database(ds, path=str(db_path), is_mutable=True), name=DATABASE_NAME)
+    # Datasette adds an empty in-memory database when given no files; it only confuses.
+    ds.remove_database("_memory")
     return ds
 
 

@@ -40,7 +40,8 @@ EDU_PLAN = (
 )
 RECYCLED = "一、工作回顾\n2021年，我局围绕中心工作，扎实推进各项任务落实。\n二、存在问题\n工作作风有待改进。"
 
-DEDUP_TABLES = (
+LATER_TABLES = (
+    "alerts",
     "dedup_signatures",
     "dedup_bands",
     "dedup_links",
@@ -157,7 +158,7 @@ def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
             ("recycled", RECYCLED),
         ]
     }
-    strip_cluster_schema(db.conn)
+    strip_later_schema(db.conn)
     if clusters:
         db.execute("ALTER TABLE documents ADD COLUMN cluster_id INTEGER")
         db.execute("ALTER TABLE documents ADD COLUMN is_canonical INTEGER")
@@ -171,16 +172,16 @@ def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
     return ids
 
 
-def strip_cluster_schema(conn: sqlite3.Connection) -> None:
-    """Remove whatever near-duplicate schema ``connect`` created, so each test chooses its own.
+def strip_later_schema(conn: sqlite3.Connection) -> None:
+    """Remove the near-duplicate and alert schema ``connect`` may create: each test picks its own.
 
-    The clustering stage is being built alongside this module; the browse layer must work both
-    before it lands (no cluster columns) and after (columns, tables, a ``clusters`` view).
+    Clustering and alerts are being built alongside this module; the browse layer must work both
+    before they land (no cluster columns, no alerts table) and after.
     """
     objects = {name: kind for name, kind in conn.execute("SELECT name, type FROM sqlite_master")}
     if objects.get("clusters") == "view":
         conn.execute("DROP VIEW clusters")
-    for table in DEDUP_TABLES:
+    for table in LATER_TABLES:
         if objects.get(table) == "table":
             conn.execute(f"DROP TABLE {table}")
     columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
@@ -335,11 +336,17 @@ def test_cluster_and_alert_queries_appear_with_their_tables(clustered):
     # A crawl adds an alerts table while the server runs: the query appears without restart.
     conn = sqlite3.connect(path)
     conn.execute(
-        "CREATE TABLE alerts (id INTEGER PRIMARY KEY, site TEXT, message TEXT, resolved_at TEXT)"
+        "CREATE TABLE alerts (id INTEGER PRIMARY KEY, site TEXT NOT NULL, run_id INTEGER, "
+        "created TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL)"
     )
     conn.execute(
-        "INSERT INTO alerts (site, message, resolved_at) VALUES "
-        "('demo_docs', 'fetched nothing', NULL), ('demo_gov', 'slow', '2026-11-24')"
+        "INSERT INTO runs (id, site, started, status, errors) "
+        "VALUES (3, 'demo_gov', '2026-11-25T11:00:00+00:00', 'ok', 0)"
+    )
+    conn.execute(
+        "INSERT INTO alerts (site, run_id, created, kind, message) VALUES "
+        "('demo_gov', 1, '2026-11-25T09:01:00+00:00', 'slow', 'old news'), "
+        "('demo_docs', 2, '2026-11-25T09:02:30+00:00', 'empty', 'fetched nothing')"
     )
     conn.commit()
     conn.close()
@@ -402,3 +409,48 @@ def test_recycled_reports_use_the_dedup_flag_when_present(clustered):
     conn.close()
     rows = json_rows(build_datasette(path), "/harvest/recycled_reports")
     assert [(r["id"], r["recycled"]) for r in rows] == [(ids["gov"], 0), (ids["docs"], 1)]
+
+
+def test_flattened_doc_share_text_is_shown_in_paragraphs(tmp_path):
+    path = tmp_path / "flat.db"
+    build_archive(path)
+    flat = (
+        "具体工作总结如下：一、抓好科技创新。"
+        + "推进项目建设，" * 60
+        + "成效明显。二、存在问题。（一）人才不足。"
+    )
+    db = connect(path)
+    store_pages(db, [page("http://docs.example.com/flat.html", "demo_docs", "扁平文本", flat)])
+    document_id = db.execute("SELECT id FROM documents WHERE title = '扁平文本'").fetchone()[0]
+    db.close()
+    html = get(build_datasette(path), f"/harvest/documents/{document_id}").text
+    assert "<p>具体工作总结如下：</p>" in html
+    assert "<p>二、存在问题。</p>" in html and "<p>（一）人才不足。</p>" in html
+
+
+def test_query_titles_link_to_documents_and_no_memory_database(archive):
+    path, ids = archive
+    ds = build_datasette(path)
+    html = get(ds, "/harvest/latest_documents").text
+    assert f'<a href="/harvest/documents/{ids["gov"]}">科技局2019年上半年工作总结</a>' in html
+    assert [d["name"] for d in get(ds, "/.json").json().values()] == ["harvest"]
+
+
+def test_document_page_shows_recycled_flag_and_similarity(clustered):
+    path, ids = clustered
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE document_clusters (document_id INTEGER PRIMARY KEY, cluster_id INTEGER, "
+        "is_canonical INTEGER, similarity REAL, recycled INTEGER)"
+    )
+    conn.execute(
+        "INSERT INTO document_clusters SELECT id, cluster_id, is_canonical, 0.87, id = ? "
+        "FROM documents",
+        [ids["docs"]],
+    )
+    conn.commit()
+    conn.close()
+    ds = build_datasette(path)
+    html = get(ds, f"/harvest/documents/{ids['docs']}").text
+    assert "套用旧稿 Recycled" in html and "similarity 0.87" in html
+    assert "套用旧稿 Recycled" not in get(ds, f"/harvest/documents/{ids['gov']}").text

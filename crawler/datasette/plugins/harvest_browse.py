@@ -30,6 +30,12 @@ DATABASE = "harvest"
 SHORT_SCAN_LIMIT = 20_000
 _TERMS = re.compile(r"\S+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+# Doc-share pages flatten a report into one line; its numbered headings (一、 (二) （三）) still
+# mark where paragraphs began. Display only: the stored text is left as extraction wrote it.
+_HEADING_START = re.compile(
+    r"(?<=[。；;！!？?：:])\s*(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])"
+)
+FLAT_TEXT_MIN = 400
 
 
 def _is_documents(database: str | None, table: str | None) -> bool:
@@ -184,8 +190,15 @@ def register_facet_classes():
 
 
 def paragraphs(text: str | None) -> list[str]:
-    """The text's paragraphs: its non-empty lines (extraction keeps one paragraph a line)."""
-    return [p.strip() for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
+    """The text's paragraphs: its non-empty lines (extraction keeps one paragraph a line).
+
+    A long text with no line break at all (a flattened doc-share copy) is split before its
+    numbered headings instead, so it does not read as one wall of characters.
+    """
+    lines = [p.strip() for p in _PARAGRAPH_BREAK.split(text or "") if p.strip()]
+    if len(lines) == 1 and len(lines[0]) >= FLAT_TEXT_MIN:
+        lines = [p.strip() for p in _HEADING_START.split(lines[0]) if p.strip()]
+    return lines
 
 
 async def _columns(db, table: str) -> set[str]:
@@ -207,13 +220,28 @@ async def document_context(datasette, document_id: str) -> dict[str, Any]:
         [document_id],
     )
     cluster: list[dict[str, Any]] = []
+    link: dict[str, Any] = {}
     if "cluster_id" in document and document["cluster_id"] is not None:
-        canonical = "is_canonical" if "is_canonical" in await _columns(db, "documents") else "0"
+        canonical = "d.is_canonical" if "is_canonical" in document else "0"
+        # The dedup stage's per-member figures, when its table is there (names may still move).
+        link_columns = await _columns(db, "document_clusters")
+        extra = [c for c in ("similarity", "recycled") if c in link_columns]
+        if "document_id" in link_columns and extra:
+            select_extra = "".join(f", dc.{c} as {c}" for c in extra)
+            join = "left join document_clusters dc on dc.document_id = d.id"
+            found = await db.execute(
+                f"select {', '.join('dc.' + c for c in extra)} from document_clusters dc "
+                "where dc.document_id = ?",
+                [document_id],
+            )
+            link = dict(found.rows[0]) if found.rows else {}
+        else:
+            select_extra, join = "", ""
         members = await db.execute(
             f"select d.id, d.title, d.agency, d.year, d.published, {canonical} as is_canonical, "
             "(select group_concat(distinct s.site) from sources s where s.document_id = d.id) "
-            "as sites from documents d where d.cluster_id = ? and d.id != ? "
-            "order by d.published, d.id",
+            f"as sites{select_extra} from documents d {join} "
+            "where d.cluster_id = ? and d.id != ? order by d.published, d.id",
             [document["cluster_id"], document_id],
         )
         cluster = [dict(r) for r in members.rows]
@@ -224,6 +252,7 @@ async def document_context(datasette, document_id: str) -> dict[str, Any]:
         "harvest_sources": [dict(r) for r in sources.rows],
         "harvest_cluster": cluster,
         "harvest_has_clusters": "cluster_id" in document,
+        "harvest_cluster_link": link,
     }
 
 
@@ -238,6 +267,23 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return await document_context(datasette, pks.split(",")[0])
 
     return inner
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """In canned-query results, a title next to a document ``id`` links to that document."""
+    if database != DATABASE or table is not None or column != "title" or value is None:
+        return None
+    try:
+        document_id = row["id"]
+    except (IndexError, KeyError):
+        return None
+    if document_id is None:
+        return None
+    from markupsafe import Markup, escape
+
+    href = datasette.urls.row(DATABASE, "documents", str(document_id))
+    return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
 
 
 # --- canned queries that depend on tables still being built ----------------------------------
@@ -327,16 +373,21 @@ async def harvest_canned_queries(datasette) -> dict[str, dict[str, Any]]:
         }
     alert_columns = await _columns(db, "alerts")
     if alert_columns:
+        # "Current": raised by the latest run of its site (older runs' alerts are history), and
+        # not marked resolved, for whichever of those columns the table has.
+        conditions = []
+        if "run_id" in alert_columns:
+            conditions.append("run_id in (select max(id) from runs group by site)")
         if "resolved_at" in alert_columns:
-            where = "where resolved_at is null"
+            conditions.append("resolved_at is null")
         elif "resolved" in alert_columns:
-            where = "where not coalesce(resolved, 0)"
-        else:
-            where = ""
+            conditions.append("not coalesce(resolved, 0)")
+        where = f"where {' and '.join(conditions)}" if conditions else ""
+        order = "created desc, id desc" if "created" in alert_columns else "rowid desc"
         queries["current_alerts"] = {
             "title": "Current alerts 当前告警",
-            "description": "Alerts raised by crawls that nobody has resolved yet.",
-            "sql": f"select * from alerts {where} order by rowid desc limit 500",
+            "description": "Alerts raised by the latest crawl of each site.",
+            "sql": f"select * from alerts {where} order by {order} limit 500",
         }
     return queries
 

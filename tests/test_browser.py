@@ -114,7 +114,10 @@ def shot(page, name: str) -> None:
 
 def test_researcher_searches_reads_and_follows_a_near_copy(server, page):
     base, ids = server
-    page.goto(f"{base}/harvest/documents")
+    page.goto(f"{base}/")
+    shot(page, "00-home")
+    page.click("text=documents 文档")
+    page.wait_for_url("**/harvest/documents")
     assert page.locator("h1").first.inner_text() == "documents 文档"
     shot(page, "01-documents")
 

@@ -454,3 +454,22 @@ def test_document_page_shows_recycled_flag_and_similarity(clustered):
     html = get(ds, f"/harvest/documents/{ids['docs']}").text
     assert "套用旧稿 Recycled" in html and "similarity 0.87" in html
     assert "套用旧稿 Recycled" not in get(ds, f"/harvest/documents/{ids['gov']}").text
+
+
+def test_serve_command_binds_localhost_and_passes_no_sql(archive, monkeypatch):
+    from click.testing import CliRunner
+
+    from crawler import serve
+    from crawler.cli import cli
+
+    calls = []
+    monkeypatch.setattr(serve, "run", lambda *args, **kwargs: calls.append((args, kwargs)) or 0)
+    path, _ = archive
+    result = CliRunner().invoke(cli, ["serve", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["serve", "--db", str(path), "--no-sql", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert calls == [
+        ((str(path), "127.0.0.1", 8001), {"allow_sql": True}),
+        ((str(path), "0.0.0.0", 8001), {"allow_sql": False}),
+    ]

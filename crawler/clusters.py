@@ -197,6 +197,28 @@ def candidates(
     return [r[0] for r in rows]
 
 
+def likely_candidates(
+    conn: sqlite3.Connection,
+    values: list[int],
+    size: int,
+    settings: NearDupSettings,
+    exclude: int | None = None,
+) -> list[int]:
+    """LSH candidates whose MinHash estimate leaves a chance of passing the exact check."""
+    found = []
+    floor = min(settings.jaccard, settings.containment) - _ESTIMATE_MARGIN
+    for other in candidates(conn, band_keys(values, settings), settings, exclude):
+        blob, other_size = conn.execute(
+            "SELECT signature, shingle_count FROM dedup_signatures WHERE document_id = ?", [other]
+        ).fetchone()
+        estimate = estimated_jaccard(values, signature_from_bytes(blob))
+        # containment follows from Jaccard and the set sizes: |A n B| = J (|A| + |B|) / (1 + J)
+        contained = estimate * (size + other_size) / (1 + estimate) / max(1, min(size, other_size))
+        if max(estimate, contained) >= floor:
+            found.append(other)
+    return found
+
+
 def find_near_duplicates(
     conn: sqlite3.Connection,
     text: str,
@@ -210,20 +232,9 @@ def find_near_duplicates(
     LSH gives a bounded candidate set; the MinHash estimate drops hopeless ones; the exact
     Jaccard / containment of the masked shingles decides."""
     found = []
-    size = len(shingle_set)
-    floor = min(settings.jaccard, settings.containment) - _ESTIMATE_MARGIN
-    for other in candidates(conn, band_keys(values, settings), settings, exclude):
-        blob, other_size = conn.execute(
-            "SELECT signature, shingle_count FROM dedup_signatures WHERE document_id = ?", [other]
-        ).fetchone()
-        estimate = estimated_jaccard(values, signature_from_bytes(blob))
-        # containment follows from Jaccard and the set sizes: |A n B| = J (|A| + |B|) / (1 + J)
-        contained = estimate * (size + other_size) / (1 + estimate) / max(1, min(size, other_size))
-        if max(estimate, contained) < floor:
-            continue
-        jaccard, containment, near = compare(
-            shingle_set, _shingles_of(conn, other, settings), settings
-        )
+    for other in likely_candidates(conn, values, len(shingle_set), settings, exclude):
+        other_shingles = _shingles_of(conn, other, settings)
+        jaccard, containment, near = compare(shingle_set, other_shingles, settings)
         if near:
             other_text = conn.execute("SELECT text FROM documents WHERE id = ?", [other]).fetchone()
             recycled = is_recycled(text, other_text[0] or "", settings)

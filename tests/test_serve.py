@@ -473,3 +473,14 @@ def test_serve_command_binds_localhost_and_passes_no_sql(archive, monkeypatch):
         ((str(path), "127.0.0.1", 8001), {"allow_sql": True}),
         ((str(path), "0.0.0.0", 8001), {"allow_sql": False}),
     ]
+
+
+def test_only_read_only_plugins_are_loaded(archive):
+    """A write plugin (datasette-write, -upload-csvs, …) installed by accident would show here."""
+    path, _ = archive
+    plugins = get(build_datasette(path), "/-/plugins.json").json()
+    assert sorted(p["name"] for p in plugins) == [
+        "datasette-block-robots",
+        "datasette-pretty-json",
+        "harvest_browse.py",
+    ]

@@ -327,7 +327,13 @@ def index_document(
     shingle_set = text_shingles(text, settings)
     if values is None or len(values) != settings.num_perm:
         values = signature(shingle_set, settings)
-    matches = find_near_duplicates(conn, text, shingle_set, values, settings, exclude=document_id)
+    # An empty text (an error page) has the all-maximum signature: indexing it would put every
+    # empty text in the same buckets, and it is a near duplicate of nothing anyway.
+    matches = (
+        find_near_duplicates(conn, text, shingle_set, values, settings, exclude=document_id)
+        if shingle_set
+        else []
+    )
     conn.executemany(
         "INSERT OR REPLACE INTO dedup_links VALUES (?, ?, ?, ?, ?)",
         [(document_id, m.document_id, m.jaccard, m.containment, int(m.recycled)) for m in matches],
@@ -338,7 +344,7 @@ def index_document(
     )
     conn.executemany(
         "INSERT OR IGNORE INTO dedup_bands VALUES (?, ?)",
-        [(key, document_id) for key in band_keys(values, settings)],
+        [(key, document_id) for key in band_keys(values, settings)] if shingle_set else [],
     )
     cluster_id = document_id
     if matches:

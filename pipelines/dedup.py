@@ -87,7 +87,11 @@ class DedupPipeline:
         shingle_set = text_shingles(text, self.settings)
         values = signature(shingle_set, self.settings)
         adapter["signature"] = signature_bytes(values).hex()
-        matches = find_near_duplicates(self.db.conn, text, shingle_set, values, self.settings)
+        matches = (
+            find_near_duplicates(self.db.conn, text, shingle_set, values, self.settings)
+            if shingle_set
+            else []
+        )
         adapter["near_duplicates"] = [
             {
                 "document_id": m.document_id,

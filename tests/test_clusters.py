@@ -283,3 +283,20 @@ def test_index_refuses_other_shape_settings_until_rebuilt(demo, tmp_path):
         "SELECT value FROM dedup_settings WHERE name = 'shingle_size'"
     ).fetchone() == ("4",)
     db.close()
+
+
+def test_empty_texts_are_clustered_alone_and_not_indexed(tmp_path):
+    db = connect(tmp_path / "a.db")
+    store_pages(
+        db,
+        [
+            page("http://gov/404.html", "", "gov", "gov"),
+            page("http://docs/empty.html", "。 ", "docs", "docshare"),
+            page("http://gov/2.html", text_of("002"), "gov", "gov"),
+        ],
+    )
+    # the two empty pages are one (exact) document, in a cluster of its own
+    assert db.execute("SELECT count(DISTINCT cluster_id) FROM documents").fetchone() == (2,)
+    assert db.execute("SELECT count(DISTINCT document_id) FROM dedup_bands").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM dedup_links").fetchone() == (0,)
+    db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from pathlib import Path
 
 import opencc
@@ -71,7 +72,16 @@ def test_shingles_are_character_ngrams():
 
 
 def test_settings_defaults_and_scrapy_overrides():
-    assert DEFAULTS == NearDupSettings(5, 256, 64, 0.6, 0.8, 100, 0.01, 100)
+    assert asdict(DEFAULTS) == {
+        "shingle_size": 5,
+        "num_perm": 256,
+        "bands": 64,
+        "jaccard": 0.6,
+        "containment": 0.8,
+        "min_shingles": 100,
+        "recycled_drop": 0.01,
+        "max_candidates": 100,
+    }
     assert DEFAULTS.rows == 4
     settings = NearDupSettings.from_settings(
         Settings({"HARVEST_DEDUP_SHINGLE_SIZE": "4", "HARVEST_DEDUP_JACCARD": "0.7"})

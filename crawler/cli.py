@@ -207,6 +207,14 @@ def check(config_path: str | None) -> None:
         )
 
 
+# Commands defined in their own modules (each imports its heavy parts only when run).
+from crawler.export import export_command  # noqa: E402
+from crawler.reextract import reextract_command  # noqa: E402
+
+cli.add_command(reextract_command)
+cli.add_command(export_command)
+
+
 def main() -> None:
     cli(prog_name="harvest")
 

@@ -37,5 +37,13 @@ ITEM_PIPELINES = {
 HARVEST_DB = "archive/harvest.db"
 HARVEST_RAW_DIR = "archive/raw"
 
+# Every response is also written to WARC under <archive>/warc/ (crawler/archiving.py). 950 is
+# above every built-in middleware: it sees bodies before decompression, 3xx before redirects.
+DOWNLOADER_MIDDLEWARES = {"crawler.archiving.WarcArchiveMiddleware": 950}
+HARVEST_WARC_ENABLED = True
+HARVEST_WARC_MAX_BYTES = 1024**3  # rotate WARC files at 1 GB
+HARVEST_WARC_GZIP_LEVEL = 6
+HARVEST_WARC_DIR = None  # default: the folder of HARVEST_DB
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -305,4 +305,10 @@ class SiteSpider(scrapy.Spider):
             list_url=listing.get("list_url"),
             list_title=listing.get("list_title"),
             list_date=listing.get("list_date"),
+            # where crawler.archiving put the response in the WARC archive
+            **{
+                k: request.meta.get(k)
+                for k in ("warc_file", "warc_offset", "warc_length", "payload_digest")
+                if request is not None
+            },
         )

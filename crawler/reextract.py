@@ -1,0 +1,305 @@
+"""``harvest reextract``: run extraction again over the archived pages, without the network.
+
+In:  the archive database (``sources`` rows that point at a WARC record) and the WARC files
+     beside it; optionally one site and a fetch-date lower bound.
+Out: for every page whose re-extracted text differs from its current document, the same
+     writes a crawl would make (a new document, or a link to an existing one with that text, a
+     ``document_versions`` row, near-duplicate clustering), through the crawl's own stages:
+     ``pipelines.extract.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline`` ->
+     ``pipelines.dedup.DedupPipeline`` -> ``crawler.storage.store_pages``. Pages whose text is
+     unchanged are not written at all. Returns (and prints) a :class:`Summary`.
+
+Each page is rebuilt as the crawl saw it: the body from its response record (a revisit's from
+the original record), the status and headers of that response, and the list page URL, link
+title and date from the named fields of its request record (crawler.archiving).
+
+Restartable: sources are processed in id order in batches, each stored in one transaction,
+and a checkpoint (table ``reextract_checkpoints``, one row per site/since selection) records
+the last source done; a killed run resumes after it. Redoing a batch is harmless: its pages
+are unchanged the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from crawler.storage import DEFAULT_DB, connect, store_pages
+
+# The stages (trafilatura, OpenCC, Scrapy) load in Reextractor, not when `harvest` starts.
+if TYPE_CHECKING:
+    from crawler.items import PageItem
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reextract_checkpoints (
+    selection TEXT PRIMARY KEY,
+    last_source_id INTEGER NOT NULL,
+    started TEXT NOT NULL,
+    updated TEXT NOT NULL
+)
+"""
+
+# Source columns that describe fetching, not the text: store_pages sets them as if the page had
+# just been fetched and found changed, which would wrongly shorten its re-fetch interval.
+_FETCH_STATE = ("last_checked", "refetch_interval", "next_fetch_after", "changes")
+
+_LISTING = {
+    "list_url": "Harvest-List-URL",
+    "list_title": "Harvest-List-Title",
+    "list_date": "Harvest-List-Date",
+}
+
+
+@dataclass
+class Summary:
+    pages: int = 0  # sources looked at
+    changed: int = 0  # re-extracted text differs: stored as a new version
+    unchanged: int = 0
+    empty: int = 0  # no text any more (kept as it was)
+    unreadable: int = 0  # WARC record missing or unreadable
+    resumed_after: int | None = None  # source id of the checkpoint resumed from
+    stored: dict[str, int] = field(default_factory=dict)  # store_pages counts
+
+
+def store_row_of(item: PageItem) -> dict[str, Any]:
+    """The row ``store_pages`` takes, built by the store stage's own function."""
+    from pipelines.store import store_row
+
+    return store_row(item)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _selection(site: str | None, since: str | None) -> str:
+    return f"site={site or '*'} since={since or '*'}"
+
+
+def _where(site: str | None, since: str | None) -> tuple[str, list[Any]]:
+    clauses, params = ["s.warc_file IS NOT NULL", "s.document_id IS NOT NULL"], []
+    if site:
+        clauses.append("s.site = ?")
+        params.append(site)
+    if since:
+        clauses.append("s.fetched_at >= ?")
+        params.append(since)
+    return " AND ".join(clauses), params
+
+
+class Reextractor:
+    """Holds the stages, the reader and the database for one re-extraction run."""
+
+    def __init__(self, db_path: str | Path, batch_size: int = 50) -> None:
+        from crawler.clusters import stored_settings
+        from crawler.warc import PayloadIndex, WarcReader, archive_root_of
+        from pipelines.dedup import DedupPipeline
+        from pipelines.extract import ExtractPipeline
+        from pipelines.normalise import NormalisePipeline
+
+        self.db_path = str(db_path)
+        self.db = connect(self.db_path)
+        self.conn: sqlite3.Connection = self.db.conn
+        self.conn.execute(CHECKPOINT_SCHEMA)
+        self.batch_size = batch_size
+        self.payloads = PayloadIndex(self.db_path)
+        self.reader = WarcReader(archive_root_of(self.db_path), self.payloads)
+        self.extract = ExtractPipeline()
+        self.normalise = NormalisePipeline()
+        self.dedup = DedupPipeline(self.db_path, settings=stored_settings(self.conn))
+        self.dedup.open_spider()
+        self.families = dict(self.conn.execute("SELECT site, family FROM site_families"))
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(sources)")}
+        self.fetch_state = [c for c in _FETCH_STATE if c in columns]
+
+    def close(self) -> None:
+        self.dedup.close_spider()
+        self.reader.close()
+        self.payloads.close()
+        self.db.close()
+
+    def item_of(self, source: dict[str, Any]) -> PageItem:
+        """The item the spider made when it fetched this page, rebuilt from the archive."""
+        from crawler.items import PageItem
+
+        location = (source["warc_file"], source["warc_offset"], source["warc_length"])
+        response = self.reader.response(*location)
+        listing = self.reader.request_fields(*location)
+        return PageItem(
+            site=source["site"],
+            family=self.families.get(source["site"]),
+            url=source["url"],
+            final_url=source["final_url"] or response.url,
+            status=response.status,
+            headers=response.headers,
+            body=response.body,
+            fetched_at=source["fetched_at"],
+            list_url=listing.get(_LISTING["list_url"], source.get("list_url")),
+            list_title=listing.get(_LISTING["list_title"]),
+            list_date=listing.get(_LISTING["list_date"], source.get("list_date")),
+            warc_file=source["warc_file"],
+            warc_offset=source["warc_offset"],
+            warc_length=source["warc_length"],
+            payload_digest=source["payload_digest"],
+        )
+
+    def process(self, source: dict[str, Any], summary: Summary) -> dict[str, Any] | None:
+        """A store row when the page's text changed, else None (and the summary counts why)."""
+        from scrapy.exceptions import DropItem
+
+        summary.pages += 1
+        try:
+            item = self.item_of(source)
+        except (OSError, LookupError, ValueError, StopIteration) as exc:
+            logger.warning("source %s: cannot read its WARC record: %s", source["url"], exc)
+            summary.unreadable += 1
+            return None
+        try:
+            item = self.extract.process_item(item)
+        except DropItem:
+            summary.empty += 1
+            return None
+        item = self.normalise.process_item(item)
+        if item["content_hash"] == source["content_hash"]:
+            summary.unchanged += 1
+            return None
+        item = self.dedup.process_item(item)
+        row = store_row_of(item)
+        row["raw_path"], row["body_sha1"] = source["raw_path"], source["body_sha1"]
+        summary.changed += 1
+        return row
+
+    def store(self, rows: list[dict[str, Any]], summary: Summary) -> None:
+        if not rows:
+            return
+        marks = ", ".join("?" for _ in rows)
+        kept = (
+            self.conn.execute(
+                f"SELECT url, {', '.join(self.fetch_state)} FROM sources WHERE url IN ({marks})",
+                [r["url"] for r in rows],
+            ).fetchall()
+            if self.fetch_state
+            else []
+        )
+        for key, value in store_pages(self.db, rows).items():
+            summary.stored[key] = summary.stored.get(key, 0) + value
+        if kept:
+            assignments = ", ".join(f"{c} = ?" for c in self.fetch_state)
+            self.conn.executemany(
+                f"UPDATE sources SET {assignments} WHERE url = ?",
+                [(*values, url) for url, *values in kept],
+            )
+
+    def run(
+        self,
+        site: str | None = None,
+        since: str | None = None,
+        restart: bool = False,
+        progress: bool = True,
+    ) -> Summary:
+        summary = Summary()
+        selection = _selection(site, since)
+        if restart:
+            self.conn.execute("DELETE FROM reextract_checkpoints WHERE selection = ?", [selection])
+        checkpoint = self.conn.execute(
+            "SELECT last_source_id FROM reextract_checkpoints WHERE selection = ?", [selection]
+        ).fetchone()
+        after = checkpoint[0] if checkpoint else 0
+        summary.resumed_after = checkpoint[0] if checkpoint else None
+        if not checkpoint:
+            self.conn.execute(
+                "INSERT INTO reextract_checkpoints VALUES (?, 0, ?, ?)", [selection, _now(), _now()]
+            )
+        where, params = _where(site, since)
+        total = self.conn.execute(
+            f"SELECT count(*) FROM sources s WHERE {where} AND s.id > ?", [*params, after]
+        ).fetchone()[0]
+        from tqdm import tqdm
+
+        rows_of = self.conn.cursor()
+        rows_of.row_factory = sqlite3.Row  # on this cursor only: store_pages shares the conn
+        with tqdm(total=total, unit="page", disable=not progress, desc="reextract") as bar:
+            while True:
+                # Keyset pages: memory stays flat, and rows stored meanwhile cannot shift them.
+                batch = [
+                    dict(r)
+                    for r in rows_of.execute(
+                        "SELECT s.*, d.content_hash FROM sources s"
+                        " JOIN documents d ON d.id = s.document_id"
+                        f" WHERE {where} AND s.id > ? ORDER BY s.id LIMIT ?",
+                        [*params, after, self.batch_size],
+                    )
+                ]
+                if not batch:
+                    break
+                rows = [row for source in batch if (row := self.process(source, summary))]
+                self.store(rows, summary)
+                after = batch[-1]["id"]
+                self.conn.execute(
+                    "UPDATE reextract_checkpoints SET last_source_id = ?, updated = ?"
+                    " WHERE selection = ?",
+                    [after, _now(), selection],
+                )
+                bar.update(len(batch))
+                bar.set_postfix(changed=summary.changed, refresh=False)
+        # Finished: the next run of this selection starts from the beginning again.
+        self.conn.execute("DELETE FROM reextract_checkpoints WHERE selection = ?", [selection])
+        return summary
+
+
+def reextract(
+    db_path: str | Path,
+    site: str | None = None,
+    since: str | None = None,
+    restart: bool = False,
+    progress: bool = True,
+    batch_size: int = 50,
+) -> Summary:
+    """Re-extract the archived pages of ``db_path`` (see the module docstring)."""
+    runner = Reextractor(db_path, batch_size)
+    try:
+        return runner.run(site, since, restart, progress)
+    finally:
+        runner.close()
+
+
+@click.command("reextract")
+@click.option("--site", help="Only this site's pages.")
+@click.option("--since", help="Only pages fetched at or after this date (YYYY-MM-DD or ISO time).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=str(DEFAULT_DB),
+    show_default=True,
+    help="Archive database (its WARC files are in warc/ beside it).",
+)
+@click.option("--restart", is_flag=True, help="Ignore the checkpoint of an interrupted run.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def reextract_command(
+    site: str | None, since: str | None, db_path: str, restart: bool, quiet: bool
+) -> None:
+    """Re-run extraction, normalisation and deduplication over archived pages (no network).
+
+    Reads each stored page's WARC record; a page whose text now comes out differently gets a
+    new document version, unchanged pages are left alone. An interrupted run resumes where it
+    stopped (same --site/--since) unless --restart is given.
+    """
+    summary = reextract(db_path, site, since, restart=restart, progress=not quiet)
+    if summary.resumed_after:
+        click.echo(f"resumed after source {summary.resumed_after}")
+    click.echo(
+        f"pages: {summary.pages}, changed: {summary.changed}, unchanged: {summary.unchanged}, "
+        f"no text: {summary.empty}, unreadable: {summary.unreadable}, "
+        f"new documents: {summary.stored.get('new', 0)}"
+    )
+    if summary.unreadable:
+        raise SystemExit(1)

@@ -1,0 +1,588 @@
+"""The raw archive: every HTTP exchange as WARC 1.1 records, and reading them back.
+
+In:  request and response of each fetch (URL, method, headers, status, body bytes as served,
+     before any content decoding).
+Out: gzip-compressed WARC files ``<archive>/warc/<site>-<UTC time>-<serial>.warc.gz`` holding,
+     per exchange, a ``response`` record (or a ``revisit`` record when the same payload was
+     archived before) followed by its ``request`` record; a sorted CDXJ index
+     ``<same name>.cdxj`` beside each finished file (cdxj-indexer, for pywb); the table
+     ``warc_payloads`` (payload digest -> original record) in the archive database; and for
+     each response a :class:`RecordLocation` (file, offset, length, payload digest) that the
+     crawl stores on its ``sources`` row.
+
+Crash safety: each record is one gzip member and each exchange is written with one ``write``
+call after it was fully built in memory, so a killed process leaves at most one cut-off
+member at the end of its file. A file whose CDXJ index is missing or older than the file was
+not closed cleanly; :class:`WarcWriter` repairs such files of its site when it opens (truncates
+them to their last whole gzip member, i.e. their last whole record) and indexes them then.
+
+Revisits follow WARC 1.1's identical-payload-digest profile: the revisit record carries the
+new response's HTTP headers and points at the original by URI, date and record id.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http
+import io
+import logging
+import os
+import re
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.limitreader import LimitReader
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+logger = logging.getLogger(__name__)
+
+WARC_DIR = "warc"
+DEFAULT_MAX_BYTES = 1024**3
+WARC_VERSION = "1.1"
+SOFTWARE = "harvest (Scrapy crawler of Chinese local-government reports)"
+
+# Hop-by-hop framing that Scrapy already removed from the body: kept under another name so
+# that readers do not try to de-chunk a body that is no longer chunked.
+_RENAMED_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
+_FILE_NAME = re.compile(r"^(?P<site>.+)-(?P<time>\d{20})-(?P<serial>\d{5})\.warc\.gz$")
+_READ_CHUNK = 1 << 20
+
+PAYLOADS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS warc_payloads (
+    digest TEXT PRIMARY KEY,
+    uri TEXT NOT NULL,
+    date TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a response went: file relative to the archive folder, gzip member bounds."""
+
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    payload_digest: str
+    revisit: bool = False
+
+    def meta(self) -> dict[str, Any]:
+        """The four keys the crawl carries in ``response.meta`` and on the item."""
+        return {
+            "warc_file": self.warc_file,
+            "warc_offset": self.warc_offset,
+            "warc_length": self.warc_length,
+            "payload_digest": self.payload_digest,
+        }
+
+
+@dataclass(frozen=True)
+class Original:
+    """The first archived record of a payload (what revisit records point at)."""
+
+    uri: str
+    date: str
+    record_id: str
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+
+
+@dataclass
+class StoredResponse:
+    """A response read back from the archive, with its payload content-decoded."""
+
+    url: str
+    date: str
+    status: int
+    headers: dict[str, str]  # lower-case names, repeated values joined with ", "
+    body: bytes
+    record_type: str  # response | revisit
+
+
+def payload_digest(body: bytes) -> str:
+    """``sha1:<base32>``, the form of WARC-Payload-Digest warcio and pywb use."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_date(moment: datetime | None = None) -> str:
+    """WARC 1.1 date: UTC with microseconds."""
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def archive_root_of(db_path: str | Path) -> Path:
+    """The archive folder is the database's parent; WARC files live in its ``warc/``."""
+    return Path(db_path).resolve().parent
+
+
+# --- payload index ------------------------------------------------------------------------
+
+
+class PayloadIndex:
+    """Payload digest -> first record holding it, in the archive database.
+
+    New digests are buffered and written in batches (one transaction each); a crash loses at
+    most the unwritten batch, which only means those payloads get archived in full once more.
+    """
+
+    def __init__(self, db_path: str | Path, batch_size: int = 200) -> None:
+        self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute(PAYLOADS_SCHEMA)
+        self.batch_size = batch_size
+        self.pending: dict[str, Original] = {}
+
+    def get(self, digest: str) -> Original | None:
+        if digest in self.pending:
+            return self.pending[digest]
+        row = self.conn.execute(
+            "SELECT uri, date, record_id, warc_file, warc_offset, warc_length"
+            " FROM warc_payloads WHERE digest = ?",
+            [digest],
+        ).fetchone()
+        return Original(*row) if row else None
+
+    def add(self, digest: str, original: Original) -> None:
+        self.pending.setdefault(digest, original)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        rows = [
+            (d, o.uri, o.date, o.record_id, o.warc_file, o.warc_offset, o.warc_length)
+            for d, o in self.pending.items()
+        ]
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # First archived copy wins: revisits written elsewhere already point at it.
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO warc_payloads VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.pending.clear()
+
+    def forget_beyond(self, warc_file: str, size: int) -> int:
+        """Drop entries whose record was cut off a repaired file."""
+        cursor = self.conn.execute(
+            "DELETE FROM warc_payloads WHERE warc_file = ? AND warc_offset + warc_length > ?",
+            [warc_file, size],
+        )
+        return cursor.rowcount
+
+    def close(self) -> None:
+        self.flush()
+        self.conn.close()
+
+
+# --- repair and index ---------------------------------------------------------------------
+
+
+def whole_members(path: Path) -> Iterator[tuple[int, int]]:
+    """``(offset, length)`` of each complete gzip member from the start of ``path``; stops at
+    the first member that is cut off or corrupt (a complete member has a valid CRC trailer,
+    and every record is written as exactly one member, so a whole member is a whole record)."""
+    with path.open("rb") as fh:
+        start = 0  # file offset where the current member starts
+        position = 0  # file offset of the first byte not yet fed
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        pending = b""
+        while True:
+            chunk = pending or fh.read(_READ_CHUNK)
+            pending = b""
+            if not chunk:
+                return
+            try:
+                inflater.decompress(chunk)
+            except zlib.error:
+                return
+            position += len(chunk)
+            if inflater.eof:
+                unused = inflater.unused_data
+                end = position - len(unused)
+                yield start, end - start
+                start = position = end
+                inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                pending = unused
+
+
+def repair(path: Path) -> int:
+    """Truncate ``path`` to its last whole record; return the number of bytes cut off."""
+    size = path.stat().st_size
+    end = 0
+    for offset, length in whole_members(path):
+        end = offset + length
+    if end < size:
+        with path.open("r+b") as fh:
+            fh.truncate(end)
+            fh.flush()
+            os.fsync(fh.fileno())
+        logger.warning("%s: cut off after %d bytes; truncated %d bytes", path, end, size - end)
+    return size - end
+
+
+def cdxj_path(warc_path: Path) -> Path:
+    return warc_path.with_name(warc_path.name.removesuffix(".warc.gz") + ".cdxj")
+
+
+def is_sealed(warc_path: Path) -> bool:
+    """Closed cleanly: its CDXJ index exists and was written after the file's last change."""
+    index = cdxj_path(warc_path)
+    return index.exists() and index.stat().st_mtime_ns >= warc_path.stat().st_mtime_ns
+
+
+def write_cdxj(warc_path: Path) -> Path:
+    """(Re)build the sorted CDXJ index of one WARC file beside it, atomically."""
+    from cdxj_indexer.main import write_cdx_index
+
+    index = cdxj_path(warc_path)
+    partial = index.with_suffix(".cdxj.tmp")
+    write_cdx_index(str(partial), [str(warc_path)], {"sort": True})
+    partial.replace(index)
+    return index
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {http.HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def _field_value(value: object) -> str:
+    # A named field is one line: a newline in a link title would end the record's headers.
+    return re.sub(r"[\r\n]+", " ", str(value))
+
+
+def _header_pairs(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(_RENAMED_HEADERS.get(name.lower(), name), value) for name, value in headers]
+
+
+class WarcWriter:
+    """Appends exchanges of one site to rotating WARC files under ``<archive>/warc/``.
+
+    ``payloads`` (optional) turns repeated payloads into revisit records. Use as a context
+    manager or call :meth:`close`, which seals the current file (CDXJ index).
+    """
+
+    def __init__(
+        self,
+        archive_root: str | Path,
+        site: str,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        payloads: PayloadIndex | None = None,
+        gzip_level: int = 6,
+    ) -> None:
+        self.root = Path(archive_root)
+        self.directory = self.root / WARC_DIR
+        self.site = site
+        self.max_bytes = max_bytes
+        self.payloads = payloads
+        self.gzip_level = gzip_level
+        self.path: Path | None = None
+        self.fh: io.BufferedWriter | None = None
+        self.size = 0
+        self.serial = 0
+        self.counts = {"responses": 0, "revisits": 0, "requests": 0, "bytes": 0, "files": 0}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.repaired = self.recover()
+
+    # -- files --
+
+    def site_files(self) -> list[Path]:
+        found = []
+        for path in self.directory.glob("*.warc.gz"):
+            match = _FILE_NAME.match(path.name)
+            if match and match["site"] == self.site:
+                found.append(path)
+        return sorted(found)
+
+    def recover(self) -> list[Path]:
+        """Repair and index this site's files that were not closed cleanly (a killed crawl)."""
+        repaired = []
+        for path in self.site_files():
+            if is_sealed(path):
+                continue
+            repair(path)
+            if self.payloads is not None:
+                self.payloads.forget_beyond(self.relative(path), path.stat().st_size)
+            write_cdxj(path)
+            repaired.append(path)
+        return repaired
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _open_next(self) -> None:
+        self._seal()
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        self.path = self.directory / f"{self.site}-{stamp}-{self.serial:05d}.warc.gz"
+        self.serial += 1
+        self.fh = self.path.open("xb")
+        self.size = 0
+        self.counts["files"] += 1
+        info = WARCWriter(None, gzip=False, warc_version=WARC_VERSION).create_warcinfo_record(
+            self.path.name,
+            {"software": SOFTWARE, "format": "WARC File Format 1.1", "isPartOf": self.site},
+        )
+        self._append([info])
+
+    def _seal(self) -> None:
+        if self.fh is None:
+            return
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        self.fh = None
+        write_cdxj(self.path)
+
+    def close(self) -> None:
+        """Seal the current file (flush, fsync, CDXJ index) and write pending digests."""
+        self._seal()
+        if self.payloads is not None:
+            self.payloads.flush()
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- records --
+
+    def _member(self, record: Any) -> bytes:
+        raw = io.BytesIO()
+        WARCWriter(raw, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        # One gzip member per record: readers can seek straight to any record.
+        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return compressor.compress(raw.getvalue()) + compressor.flush()
+
+    def _append(self, records: list[Any]) -> list[tuple[int, int]]:
+        members = [self._member(r) for r in records]
+        data = b"".join(members)
+        start = self.size
+        # One write per exchange: a kill leaves it whole or cut at the end, never interleaved.
+        self.fh.write(data)
+        self.fh.flush()
+        self.size += len(data)
+        self.counts["bytes"] += len(data)
+        bounds, offset = [], start
+        for member in members:
+            bounds.append((offset, len(member)))
+            offset += len(member)
+        return bounds
+
+    def write_exchange(
+        self,
+        url: str,
+        status: int,
+        response_headers: Iterable[tuple[str, str]],
+        body: bytes,
+        method: str = "GET",
+        request_headers: Iterable[tuple[str, str]] = (),
+        request_body: bytes = b"",
+        protocol: str = "HTTP/1.1",
+        ip_address: str | None = None,
+        date: str | None = None,
+        request_fields: dict[str, str] | None = None,
+    ) -> RecordLocation:
+        """Archive one response (``body`` exactly as received) and its request.
+
+        ``request_fields`` become extra named fields of the request record (the crawl keeps
+        there what its spider knew about the link, which re-extraction needs again).
+        """
+        if self.fh is None or self.size >= self.max_bytes:
+            self._open_next()
+        builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        date = date or warc_date()
+        digest = payload_digest(body)
+        original = self.payloads.get(digest) if self.payloads is not None and body else None
+        http_headers = StatusAndHeaders(
+            _status_line(status), _header_pairs(response_headers), protocol=protocol or "HTTP/1.1"
+        )
+        extra = {"WARC-Date": date}
+        if ip_address:
+            extra["WARC-IP-Address"] = ip_address
+        if original is not None:
+            record = builder.create_revisit_record(
+                url,
+                digest,
+                original.uri,
+                original.date,
+                http_headers=http_headers,
+                warc_headers_dict={**extra, "WARC-Refers-To": original.record_id},
+            )
+        else:
+            record = builder.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http_headers,
+                warc_headers_dict={**extra, "WARC-Payload-Digest": digest},
+            )
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        req_headers = _header_pairs(request_headers)
+        if not any(name.lower() == "host" for name, _ in req_headers):
+            req_headers.insert(0, ("Host", parts.netloc))
+        request = builder.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            length=len(request_body),
+            http_headers=StatusAndHeaders(
+                f"{method} {path} {protocol or 'HTTP/1.1'}", req_headers, is_http_request=True
+            ),
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
+                **{k: _field_value(v) for k, v in (request_fields or {}).items() if v},
+            },
+        )
+        (offset, length), _ = self._append([record, request])
+        self.counts["requests"] += 1
+        location = RecordLocation(
+            self.relative(self.path), offset, length, digest, revisit=original is not None
+        )
+        if original is not None:
+            self.counts["revisits"] += 1
+        else:
+            self.counts["responses"] += 1
+            if self.payloads is not None and body:
+                self.payloads.add(
+                    digest,
+                    Original(
+                        url,
+                        date,
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        location.warc_file,
+                        offset,
+                        length,
+                    ),
+                )
+        return location
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _headers_dict(http_headers: StatusAndHeaders | None) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in http_headers.headers if http_headers else []:
+        key = name.lower()
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
+class WarcReader:
+    """Reads single records at stored offsets, following revisits to their original payload.
+
+    Keeps files open between reads (re-extraction reads thousands of records in file order).
+    """
+
+    def __init__(self, archive_root: str | Path, payloads: PayloadIndex | None = None) -> None:
+        self.root = Path(archive_root)
+        self.payloads = payloads
+        self._files: dict[str, Any] = {}
+
+    def _file(self, warc_file: str):
+        fh = self._files.get(warc_file)
+        if fh is None:
+            if len(self._files) >= 32:
+                self.close()
+            fh = self._files[warc_file] = (self.root / warc_file).open("rb")
+        return fh
+
+    def record(self, warc_file: str, offset: int, length: int | None = None):
+        """The parsed record at ``offset`` (its content stream must be read before the next
+        call on the same file)."""
+        fh = self._file(warc_file)
+        fh.seek(offset)
+        stream = LimitReader(fh, length) if length else fh
+        return next(iter(ArchiveIterator(stream)))
+
+    def request_fields(self, warc_file: str, offset: int, length: int) -> dict[str, str]:
+        """The named fields of the request record written right after the response at
+        ``offset`` (empty when there is none, e.g. the file was cut between the two)."""
+        try:
+            record = self.record(warc_file, offset + length)
+        except (StopIteration, OSError, ValueError):
+            return {}
+        if record.rec_type != "request":
+            return {}
+        return dict(record.rec_headers.headers)
+
+    def response(self, warc_file: str, offset: int, length: int | None = None) -> StoredResponse:
+        """The response at a stored location; a revisit gets its original's payload."""
+        record = self.record(warc_file, offset, length)
+        kind = record.rec_type
+        headers = record.http_headers
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        date = record.rec_headers.get_header("WARC-Date")
+        if kind == "revisit":
+            digest = record.rec_headers.get_header("WARC-Payload-Digest")
+            original = self.payloads.get(digest) if self.payloads is not None else None
+            if original is None:
+                raise LookupError(f"{warc_file}@{offset}: revisit of unknown payload {digest}")
+            body = (
+                self.record(original.warc_file, original.warc_offset, original.warc_length)
+                .content_stream()
+                .read()
+            )
+        elif kind == "response":
+            body = record.content_stream().read()
+        else:
+            raise ValueError(f"{warc_file}@{offset}: a {kind} record, not a response")
+        return StoredResponse(
+            url=url,
+            date=date,
+            status=int(headers.get_statuscode()) if headers else 0,
+            headers=_headers_dict(headers),
+            body=body,
+            record_type=kind,
+        )
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
+
+    def __enter__(self) -> WarcReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_records(path: Path) -> Iterator[tuple[str, str | None, int, int]]:
+    """``(type, target URI, offset, length)`` of every record of one WARC file."""
+    with path.open("rb") as fh:
+        iterator = ArchiveIterator(fh)
+        for record in iterator:
+            kind = record.rec_type
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            offset = iterator.get_record_offset()
+            iterator.read_to_end(record)
+            yield kind, uri, offset, iterator.get_record_length()

@@ -87,7 +87,8 @@ _SHORT_PHRASES = re.compile(
     r"|政府网站找错|无障碍|长者模式|建议使用.{0,20}分辨率|下载文档|下載文檔|展开全文|展開全文"
     r"|剩余内容已隐藏|剩余.{0,8}未读|阅读全文|继续阅读|点击查看全文|由互联网用户整理提供|转载分享请保留"
     r"|相关阅读|相关文章|相关文档|相关推荐|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢|上传文档"
-    r"|来源[:：]\s*网络"
+    r"|来源[:：]\s*网络|本文由.{0,6}上传|用户上传|本站资源|来自互联网|来源于网络|仅供学习|仅供参考|联系删除"
+    r"|侵权.{0,6}删除|联系QQ|关于本站|请登录|免费注册|发表评论|您的电子邮箱|标签[:：]"
 )
 _SHORT_MAX = 60
 # Headings of link lists; the list items themselves go by the link test in extract.
@@ -100,6 +101,11 @@ _URL_LINE = re.compile(
 )
 # Nav rows: three or more short items separated by pipes or bullets.
 _NAV_ROW = re.compile(r"^(?:[^|｜·•]{1,12}[|｜·•]){2,}[^|｜·•]{0,12}$")
+# A page date on its own line ("2022-03-15", "[2019-06-28 09:30]"); signature dates are written
+# 2019年6月27日 and are never matched by this.
+_ISO_DATE_LINE = re.compile(
+    r"^[\[(（【]?\s*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[\])）】]?$"
+)
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
 _SENTENCE_END = re.compile(r"[。；;！!？]\s*$")
 
@@ -110,7 +116,7 @@ def is_boilerplate(line: str) -> bool:
     if not s or _LONE_PUNCT.match(s):
         return True
     n = len(s)
-    if _URL_LINE.match(s) or _LIST_HEADS.match(s):
+    if _URL_LINE.match(s) or _LIST_HEADS.match(s) or _ISO_DATE_LINE.match(s):
         return True
     if n <= _FOOTER_MAX and _FOOTER_SHAPES.search(s) and not _SENTENCE_END.search(s):
         return True

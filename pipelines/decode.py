@@ -128,13 +128,18 @@ def decode(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
                 return where
         return "sniffed"
 
-    if not body.isascii():
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            return Decoded(text, "utf-8", source_of("utf-8"), labels)
+    if body.isascii():
+        # Any ASCII-compatible label fits; keep the declared one so the item says what it was.
+        codec = canonical(labels.get("header")) or canonical(labels.get("meta")) or "utf-8"
+        if codec.startswith("utf-16"):
+            codec = "utf-8"
+        return Decoded(body.decode("ascii"), codec, source_of(codec), labels)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return Decoded(text, "utf-8", source_of("utf-8"), labels)
 
     candidates: list[str] = []
     for codec in (

@@ -24,8 +24,6 @@ from typing import Any
 import lxml.etree
 import lxml.html
 import trafilatura
-from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
 from trafilatura.settings import use_config
 
 from pipelines import metadata
@@ -105,7 +103,10 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _TITLE_COMMENT = re.compile(r"<!--\s*TitleStart\s*-->(.*?)<!--\s*TitleEnd\s*-->", re.S | re.I)
 _TAGS = re.compile(r"<[^>]+>")
-_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::)\s*")
+# Site suffixes and prefixes in <title>; a hyphen between digits (2019-2020) is not one.
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::|(?<!\d)-|-(?!\d))\s*")
+# trafilatura renders table rows as "| cell | cell |".
+_TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 _DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
 _META_DATE_NAMES = (
     "pubdate",
@@ -129,7 +130,7 @@ _PARTIAL = re.compile(
 _MOJIBAKE = re.compile(
     r"(?<=[\u4e00-\u9fff])\?+|\?+(?=[\u4e00-\u9fff])|[\u3105-\u3129]+|\ufffd+|[\ue000-\uf8ff]+"
 )
-_SPOT_GAP = 4
+_SPOT_GAP = 6
 _DIGITS_LOST = (
     ("title_starts_with_year_suffix", re.compile(r"^年")),
     ("list_marker_without_number", re.compile(r"^、")),
@@ -233,8 +234,12 @@ def choose_title(
             return lxml.html.fromstring(f"<p>{value}</p>").text_content(), "comment"
     segments = [s for s in _TITLE_SPLIT.split(title_tag or "") if s.strip()]
     squashed = {squash(s): s.strip() for s in segments}
+    whole = squash(title_tag or "")
     for heading in headings:
-        if squash(heading) in squashed:
+        core = squash(heading)
+        if core in squashed or (
+            len(core) >= 6 and (whole.startswith(core) or whole.endswith(core))
+        ):
             return heading, "heading"
     m = _DOC_TITLE_LINE.search(page_text)
     if m:
@@ -253,6 +258,22 @@ def _labelled_page_date(page_text: str, body_text: str) -> str | None:
     for matched, found in metadata.labelled_dates(page_text):
         if matched not in body_text:
             return found
+    return None
+
+
+def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -> str | None:
+    """A date printed just under the title ("[2019-06-28]", "2022-03-15 本文由用户上传")."""
+    if not title:
+        return None
+    target = squash(title)
+    for i, line in enumerate(page_lines):
+        if squash(line) == target:
+            for below in page_lines[i + 1 : i + 1 + after]:
+                if len(below) <= 60:
+                    found = metadata.parse_date(below)
+                    if found:
+                        return found
+            return None
     return None
 
 
@@ -384,7 +405,7 @@ def extract(
             deduplicate=False,
             config=_trafilatura_config(),
         )
-        lines = [" ".join(x.split()) for x in (extracted or "").split("\n")]
+        lines = [_TABLE_EDGES.sub("", " ".join(x.split())) for x in (extracted or "").split("\n")]
         lines = [x for x in lines if x]
         method = "trafilatura"
         # trafilatura drops folded or oddly nested paragraphs (previews, flat <p> lists); when
@@ -420,6 +441,7 @@ def extract(
     for source, value in (
         ("meta", metadata.parse_date(_first(metas, _META_DATE_NAMES))),
         ("info-bar", _labelled_page_date(page_text, body_text)),
+        ("near-title", _near_title_date(page_lines, title)),
         ("list", metadata.parse_date(hints.get("list_date"))),
         ("url", metadata.url_date(url)),
         ("signature", sign_date),
@@ -486,6 +508,11 @@ class ExtractPipeline:
             self.stats.inc_value(f"harvest/extract/{key}")
 
     def process_item(self, item):
+        # Imported here, not at module level: itemadapter loads Scrapy, and `harvest extract`
+        # (run once per page by the scorer) needs neither.
+        from itemadapter import ItemAdapter
+        from scrapy.exceptions import DropItem
+
         adapter = ItemAdapter(item)
         hints = {k: adapter.get(k) for k in ("list_title", "list_date", "list_url")}
         url = adapter.get("final_url") or adapter.get("url")

@@ -1,0 +1,126 @@
+"""pipelines.boilerplate: line rules drop boilerplate shapes only; pinyin; titles in the body."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.boilerplate import clean_lines, is_boilerplate, remove_titles, strip_pinyin
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "count"),
+    [
+        ("在區(qū)委、區(qū)政府的正確領(lǐng)導(dǎo)下", "在區委、區政府的正確領導下", 4),
+        ("全面貫徹(chè)落實", "全面貫徹落實", 1),
+        ("地區生產總值(GDP)增長", "地區生產總值(GDP)增長", 0),
+        ("(一)出台政策", "(一)出台政策", 0),
+        ("2020年(2020)", "2020年(2020)", 0),
+        ("方案(a)與方案(b)", "方案(a)與方案(b)", 0),
+        ("會議(shí)在(zai)召開", "會議在(zai)召開", 1),  # one toned mark is not proof enough
+        ("區(qū)縣(xiàn)鎮(zhèn)村(cun)與(GDP)", "區縣鎮村與(GDP)", 4),  # clearly annotated page
+        ("全角括號（qū）也算", "全角括號也算", 1),
+        ("英文 text (dǎo) after a space", "英文 text (dǎo) after a space", 0),
+    ],
+)
+def test_strip_pinyin(text, expected, count):
+    assert strip_pinyin(text) == (expected, count)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "主办单位:阳江市人民政府办公室 管理维护:阳江市政务服务和数据管理局 网站标识码:4417000019 备案序号:粤ICP备16010311号-3 网站报障:0662-3367662",
+        "粤公网安备 44170202000121号",
+        "鄂ICP备05003343号-1",
+        "网站标识码:4208810001",
+        "版权所有:钟祥市人民政府办公室 承办:钟祥市政务服务和大数据管理局",
+        "Copyright © 2020 柳州市科学技术局 版权所有",
+        "关于我们 | 网站帮助 | 网站地图 | 隐私申明",
+        "|",
+        ".",
+        "发布时间:2019-06-28 09:30 来源:阳江市科学技术局 浏览次数:1024 【字体:大 中 小】",
+        "【打印本页】【关闭窗口】",
+        "您好,欢迎访问三七文档",
+        "当前位置:首页 > 办公文档 > 工作范文 > 科技局2022年上半年工作总结范文",
+        "本文标题:科技局2022年上半年工作总结范文",
+        "链接地址:https://www.777doc.com/doc-8788882 .html",
+        "时间:2021-10-22 11:13:39 网站:公文素材库",
+        "来源:网络整理 免责声明:本文仅限学习分享,如产生版权问题,请联系我们及时删除。",
+        "由互联网用户整理提供,转载分享请保留原作者信息,谢谢!",
+        "http://m.bsmz.net/news/4368.html",
+        "相关阅读",
+        "最近更新",
+        "推荐专题",
+        "剩余内容已隐藏,展开全文 下载文档",
+        "上一篇:关于开展科技活动周的通知",
+        "扫一扫在手机打开当前页",
+        "[2019-06-28]",
+        "2022-03-15 本文由用户上传",
+    ],
+)
+def test_boilerplate_lines(line):
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # body sentences that mention the words boilerplate rules look for
+        "加强政府网站建设,完成ICP备案和网站标识码的申报工作,网站安全等级保护测评顺利通过。",
+        "开展知识产权保护宣传,查处侵犯版权案件3起,版权所有人合法权益得到有效维护。",
+        "指导企业完成ICP备案12家,协助公安部门办理公网安备登记,推动互联网企业规范经营。",
+        "来源于企业的技术需求共126项,已对接解决89项。",
+        "一、上半年主要工作情况",
+        "(一)出台政策 扶持中小微企业",
+        "阳江市科学技术局",
+        "2019年6月27日",
+        "时间紧、任务重,我局克服困难,按时完成各项任务。",
+    ],
+)
+def test_body_lines_survive(line):
+    assert not is_boilerplate(line)
+    assert clean_lines([line]) == ([line], 0)
+
+
+def test_remove_title_lines_anywhere_and_digit_variants_at_the_top():
+    title = "2018年上半年科技工作总结"
+    lines = [
+        "年上半年科技工作总结",
+        "2018年上半年科技工作总结",
+        "上半年,市科技局全面实施创新驱动发展战略。",
+        "2018年上半年科技工作总结",
+        "一、提升素质",
+    ]
+    assert remove_titles(lines, title) == (
+        ["上半年,市科技局全面实施创新驱动发展战略。", "一、提升素质"],
+        3,
+    )
+
+
+def test_remove_title_glued_to_a_flattened_body():
+    title = "科技局2022年上半年工作总结范文"
+    body = "科技局2020年上半年工作总结范文2021年上半年,在区委、区政府的正确领导下,取得了较好的成绩。具体如下:"
+    assert remove_titles([body], title) == (
+        ["2021年上半年,在区委、区政府的正确领导下,取得了较好的成绩。具体如下:"],
+        1,
+    )
+
+
+def test_remove_title_pasted_after_a_sentence_end():
+    title = "市科技局实施知识产权战略上半年工作总结及下半年工作计划"
+    body = (
+        "拟于近期出台。"
+        + title
+        + "2、加快高新技术企业、科技型企业培育。组织召开了推进会议,共计百余人参加。"
+    )
+    out, n = remove_titles([body], title)
+    assert (out, n) == (
+        ["拟于近期出台。2、加快高新技术企业、科技型企业培育。组织召开了推进会议,共计百余人参加。"],
+        1,
+    )
+
+
+def test_a_title_mentioned_in_a_sentence_stays():
+    title = "科技工作总结"
+    line = "会议讨论了科技工作总结的起草安排,要求各科室按时报送材料。"
+    assert remove_titles([line], title) == ([line], 0)

@@ -1,0 +1,106 @@
+"""pipelines.decode: labels are candidates, the bytes decide."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from pipelines.decode import canonical, declared_labels, decode
+
+TEXT = "阳江市科学技术局2019年上半年工作总结。我局积极贯彻落实省政府的若干政策措施,推动科技创新。"
+TRAD = "陽江市科學技術局2019年上半年工作總結。我局積極貫徹落實省政府的若干政策措施,推動科技創新。"
+
+
+def page(charset: str | None, text: str = TEXT) -> str:
+    meta = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+        if charset
+        else ""
+    )
+    return f"<html><head>{meta}<title>t</title></head><body><p>{text}</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("gb2312", "gb18030"),
+        ("GBK", "gb18030"),
+        ("x-gbk", "gb18030"),
+        ("big5", "big5hkscs"),
+        ("UTF8", "utf-8"),
+        ("utf-8", "utf-8"),
+        ("nonsense", None),
+        (None, None),
+    ],
+)
+def test_canonical(label, codec):
+    assert canonical(label) == codec
+
+
+def test_gb2312_label_with_gbk_characters_decodes_as_gb18030():
+    # 堃 and 镕 are GBK, not GB2312: a strict gb2312 decoder would fail on them.
+    text = TEXT + "堃镕"
+    decoded = decode(page("gb2312", text).encode("gb18030"))
+    assert decoded.encoding == "gb18030"
+    assert decoded.source == "meta"
+    assert "堃镕" in decoded.text
+
+
+def test_gb2312_label_on_utf8_bytes():
+    decoded = decode(page("gb2312").encode("utf-8"))
+    assert (decoded.encoding, decoded.source) == ("utf-8", "sniffed")
+    assert TEXT in decoded.text
+    assert decoded.labels == {"meta": "gb2312"}
+
+
+def test_big5_label_on_utf8_bytes():
+    decoded = decode(page("big5", TRAD).encode("utf-8"))
+    assert (decoded.encoding, decoded.source) == ("utf-8", "sniffed")
+    assert TRAD in decoded.text
+
+
+def test_real_big5_page():
+    decoded = decode(page("big5", TRAD).encode("big5"))
+    assert (decoded.encoding, decoded.source) == ("big5hkscs", "meta")
+    assert TRAD in decoded.text
+
+
+def test_unlabelled_gbk_bytes_are_sniffed():
+    decoded = decode(page(None).encode("gbk"))
+    assert (decoded.encoding, decoded.source) == ("gb18030", "sniffed")
+    assert TEXT in decoded.text
+
+
+def test_header_lies_meta_tells_the_truth():
+    body = page("gbk").encode("gbk")
+    decoded = decode(body, {"Content-Type": "text/html; charset=utf-8"})
+    assert (decoded.encoding, decoded.source) == ("gb18030", "meta")
+    assert declared_labels(body, {"content-type": "text/html; charset=UTF-8"}) == {
+        "header": "UTF-8",
+        "meta": "gbk",
+    }
+
+
+def test_header_label_wins_when_bytes_agree():
+    decoded = decode(page(None).encode("gb18030"), {"content-type": "text/html; charset=GB2312"})
+    assert (decoded.encoding, decoded.source) == ("gb18030", "header")
+
+
+def test_utf8_bom():
+    decoded = decode(codecs.BOM_UTF8 + page("gbk").encode("utf-8"))
+    assert (decoded.encoding, decoded.source) == ("utf-8-sig", "bom")
+    assert decoded.text.startswith("<html>")
+
+
+def test_damaged_bytes_fall_back_without_crashing():
+    body = page("gb2312").encode("gb18030")
+    damaged = body[:60] + b"\xff\xff" + body[60:]
+    decoded = decode(damaged)
+    assert decoded.encoding == "gb18030"
+    assert "科学技术局" in decoded.text
+
+
+def test_ascii_page():
+    decoded = decode(b"<html><body><p>hello</p></body></html>")
+    assert (decoded.text.endswith("</html>"), decoded.encoding) == (True, "utf-8")

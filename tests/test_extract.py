@@ -1,0 +1,250 @@
+"""pipelines.extract on the saved pages of tests/fixtures/extraction (one per template and seed).
+
+Every page: a known body sentence is present, known boilerplate is absent, the title and the
+date are the ones cases.json gives. Plus the pipeline class and the hints.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import opencc
+import pytest
+
+from pipelines.extract import ExtractPipeline, extract, mojibake_spots
+
+CORPUS = Path(__file__).parent / "fixtures" / "extraction"
+CASES = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
+T2S = opencc.OpenCC("t2s").convert
+
+# One sentence from the body of each seed, first and last paragraph (in Simplified).
+BODY = {
+    "000": ["截至5月底,我区已提交发明专利申请缴费207件", "促进辖区众创空间健康发展"],
+    "001": ["在科技、双创、科普等方面取得了较好的成绩", "科技项目立项申报、高新技术企业申报等工作"],
+    "002": ["为xx经济社会健康持续发展提供了强有力的科技支撑", "为全市经济提质增效添砖加瓦"],
+    "003": ["以“两整”活动为抓手,深入推动企业科技创新", "抓好招商引资、固定资产投资、精准扶贫"],
+    "004": ["市委、市政府对创新驱动发展高度重视", "阳江市科学技术局\n2019年6月27日"],
+}
+# Boilerplate that every template puts somewhere on its pages; none may reach the text.
+BOILERPLATE = [
+    "ICP备",
+    "公网安备",
+    "网站标识码",
+    "主办单位",
+    "打印本页",
+    "关闭窗口",
+    "字体",
+    "欢迎访问",
+    "当前位置",
+    "本文标题",
+    "链接地址",
+    "免责声明",
+    "由互联网用户整理提供",
+    "相关阅读",
+    "相关文档",
+    "最近更新",
+    "推荐专题",
+    "网站地图",
+    "关于我们",
+    "上一篇",
+    "下一篇",
+    "发布时间",
+    "发布日期",
+    "浏览次数",
+    "展开全文",
+    "下载文档",
+    "扫一扫",
+    "http",
+    "索引号",
+    "上传时间",
+    "来源:网络",
+]
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, dict]:
+    return {name: extract((CORPUS / case["page"]).read_bytes()) for name, case in CASES.items()}
+
+
+def gold(name: str) -> dict:
+    return json.loads((CORPUS / CASES[name]["gold"]).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_body_present_boilerplate_absent(results, name):
+    text = T2S(results[name]["text_original"])
+    seed = name.rsplit("_", 1)[1]
+    for sentence in BODY[seed]:
+        assert sentence.replace("\n", "") in text.replace("\n", "")
+    for phrase in BOILERPLATE:
+        assert phrase not in text, phrase
+    assert "(qū)" not in text and "(dǎo)" not in text
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_title_and_date(results, name):
+    result = results[name]
+    assert T2S(result["title_original"]) == gold(name)["title"]
+    assert result["published"] == CASES[name]["published"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_title_not_repeated_in_body(results, name):
+    title = T2S(results[name]["title_original"])
+    assert title not in T2S(results[name]["text_original"])
+
+
+def test_every_template_has_a_dated_page():
+    templates = {name.rsplit("_", 1)[0] for name in CASES}
+    dated = {name.rsplit("_", 1)[0] for name, case in CASES.items() if case["published"]}
+    assert templates == dated
+    assert len(templates) >= 6 and len(CASES) >= 24
+
+
+def test_one_paragraph_per_line(results):
+    lines = results["trs_004"]["text_original"].split("\n")
+    assert lines[0] == "一、上半年主要工作情况"
+    assert lines[-2:] == ["阳江市科学技术局", "2019年6月27日"]
+    assert len(lines) == 21
+
+
+def test_encodings(results):
+    assert (results["trs_004"]["encoding"], results["trs_004"]["encoding_source"]) == (
+        "gb18030",
+        "meta",
+    )
+    assert (results["table_000"]["encoding"], results["table_000"]["encoding_source"]) == (
+        "gb18030",
+        "meta",
+    )
+    # meta charset lies: gb2312 and big5 labels over UTF-8 bytes
+    assert (results["zfxxgk_002"]["encoding"], results["zfxxgk_002"]["encoding_source"]) == (
+        "utf-8",
+        "sniffed",
+    )
+    assert (results["mirror_004"]["encoding"], results["mirror_004"]["encoding_source"]) == (
+        "utf-8",
+        "sniffed",
+    )
+    assert results["mirror_004"]["declared_charsets"] == {"meta": "big5"}
+
+
+def test_traditional_mirror(results):
+    result = results["mirror_004"]
+    assert result["title_original"] == "陽江市科學技術局2019年上半年工作總結"
+    assert result["pinyin_removed"] == 502
+    assert "區(qū)" not in result["text_original"] and "區" in result["text_original"]
+    assert result["published"] == "2019-06-27"  # the signature date: the page shows none
+    assert result["date_source"] == "signature"
+    assert result["agency"] == "陽江市科學技術局"
+
+
+def test_metadata_of_a_government_page(results):
+    result = results["trs_004"]
+    expected = {
+        "published": "2019-06-28",
+        "date_source": "meta",
+        "agency": "阳江市科学技术局",
+        "region": "阳江市",
+        "year": 2019,
+        "period": "上半年",
+        "doc_type": "工作总结",
+        "partial": False,
+        "method": "container",
+    }
+    assert {k: result[k] for k in expected} == expected
+
+
+def test_metadata_of_doc_share_pages(results):
+    assert results["gwsck_002"]["doc_type"] == "总结及计划"
+    assert results["gwsck_002"]["published"] == "2021-10-22"
+    assert results["sanqi_001"]["year"] == 2022  # the title's year, not the recycled body's
+    assert results["sanqi_001"]["text_original"].startswith("2021年上半年,在区委")
+
+
+def test_preview_pages_are_partial(results):
+    assert all(results[f"preview_{k}"]["partial"] for k in BODY)
+    assert not any(results[f"sanqi_{k}"]["partial"] for k in BODY)
+    assert results["preview_004"]["quality"] < results["sanqi_004"]["quality"]
+
+
+def test_mojibake_is_counted_and_kept(results):
+    result = results["trs_000"]
+    assert "汇总?cè)缦?" in result["text_original"]
+    assert result["mojibake_spots"] == 2
+    assert result["quality"] < 1.0
+    assert results["trs_003"]["mojibake_spots"] == 0
+    assert mojibake_spots("耐ㄖ?柳鱼科字") == 1
+
+
+def test_digits_lost_flags(results):
+    assert "title_starts_with_year_suffix" in results["trs_003"]["digits_lost"]
+    assert "split_document_number" in results["trs_003"]["digits_lost"]
+    assert results["trs_004"]["digits_lost"] == []
+
+
+def test_hints_and_url_give_a_date_when_the_page_has_none():
+    body = (CORPUS / "pages" / "mirror_001.html").read_bytes()
+    assert extract(body)["published"] is None  # no date on the page: none invented
+    assert extract(body, hints={"list_date": "2022-03-16"})["published"] == "2022-03-16"
+    url = "http://kjj.example.gov.cn/art/2022/3/17/art_21_9.html"
+    assert extract(body, url=url)["published"] == "2022-03-17"
+
+
+def test_list_title_is_a_last_resort():
+    body = (
+        "<html><body><div><p>"
+        + "我局认真贯彻落实各项科技政策,取得了较好的成绩。" * 4
+        + "</p></div></body></html>"
+    )
+    result = extract(body.encode("utf-8"), hints={"list_title": "科技局2021年工作总结"})
+    assert result["title_original"] == "科技局2021年工作总结"
+    assert result["doc_type"] == "工作总结"
+
+
+def test_empty_and_broken_pages():
+    assert extract(b"")["text_original"] == ""
+    assert extract(b"<html><body></body></html>")["text_original"] == ""
+    assert extract(b"\x00\xff\xfe garbage")["text_original"] is not None
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str) -> None:
+        self.values[key] = self.values.get(key, 0) + 1
+
+
+def test_pipeline_sets_item_fields_and_counts():
+    stats = Stats()
+    pipeline = ExtractPipeline(stats)
+    item = {
+        "body": (CORPUS / "pages" / "trs_004.html").read_bytes(),
+        "final_url": None,
+        "headers": {},
+    }
+    out = pipeline.process_item(item)
+    assert out["title_original"] == "阳江市科学技术局2019年上半年工作总结"
+    assert out["published"] == "2019-06-28"
+    assert out["encoding"] == "gb18030"
+    assert out["extraction"]["agency"] == "阳江市科学技术局"
+    assert "text_original" not in out["extraction"]
+    assert stats.values == {
+        "harvest/extract/pages": 1,
+        "harvest/extract/method/container": 1,
+        "harvest/extract/encoding_source/meta": 1,
+        "harvest/extract/mojibake": 1,
+    }
+
+
+def test_pipeline_drops_pages_without_text():
+    from scrapy.exceptions import DropItem
+
+    stats = Stats()
+    with pytest.raises(DropItem):
+        ExtractPipeline(stats).process_item(
+            {"body": b"<html><body></body></html>", "url": "http://x/"}
+        )
+    assert stats.values == {"harvest/extract/empty": 1}

@@ -1,0 +1,113 @@
+"""pipelines.metadata: dates (never a guessed one), agency, region, year, period, doc_type."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipelines import metadata
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2019-06-28 09:30", "2019-06-28"),
+        ("2019/6/28", "2019-06-28"),
+        ("2019.06.28", "2019-06-28"),
+        ("2019年6月27日", "2019-06-27"),
+        ("日期:2018年07月12日 点击数:377", "2018-07-12"),
+        ("2019年", None),  # a year alone is not a date (htmldate would say 2019-01-01)
+        ("2019年6月", None),
+        ("2019-02-30", None),
+        ("1899-01-01", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_date(text, date):
+    assert metadata.parse_date(text) == date
+
+
+def test_make_date_rejects_the_future():
+    assert metadata.make_date(2031, 1, 1, today=dt.date(2026, 11, 25)) is None
+    assert metadata.make_date(2027, 1, 1, today=dt.date(2026, 11, 25)) == "2027-01-01"
+
+
+def test_labelled_dates():
+    text = (
+        "首页\n发布时间:2019-06-28 09:30 来源:本网\n正文\n时间:2021-10-22 11:13:39 网站:公文素材库"
+    )
+    assert [d for _, d in metadata.labelled_dates(text)] == ["2019-06-28", "2021-10-22"]
+    assert list(metadata.labelled_dates("最新文章 2017-03-02 2016-11-18")) == []
+    assert [d for _, d in metadata.labelled_dates("發佈時間:2020-07-06")] == ["2020-07-06"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["正文。", "阳江市科学技术局", "2019年6月27日"], ("阳江市科学技术局", "2019-06-27")),
+        (["正文。", "XX区科学技术局", "二〇二〇年七月六日"], ("XX区科学技术局", "2020-07-06")),
+        (["正文。", "二〇一九年十二月三十一日"], (None, "2019-12-31")),
+        (["截至2019年6月27日,共完成项目12个。"], (None, None)),
+        (["2019年6月27日", "正文。", "正文。", "正文。", "正文。", "正文。"], (None, None)),
+    ],
+)
+def test_signature(lines, expected):
+    assert metadata.signature(lines) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "date"),
+    [
+        ("http://www.yangjiang.gov.cn/kjj/201906/t20190628_358021.html", "2019-06-28"),
+        ("http://kjj.example.gov.cn/art/2019/6/28/art_1229_5512.html", "2019-06-28"),
+        ("https://www.777doc.com/doc-8788882.html", None),
+        (None, None),
+    ],
+)
+def test_url_date(url, date):
+    assert metadata.url_date(url) == date
+
+
+@pytest.mark.parametrize(
+    ("title", "agency", "region"),
+    [
+        ("阳江市科学技术局2019年上半年工作总结", "阳江市科学技术局", "阳江市"),
+        ("XX区科技局2020年上半年工作总结", "XX区科技局", "XX区"),
+        ("市科技局实施知识产权战略上半年工作总结及下半年工作计划", "市科技局", None),
+        ("科技局2022年上半年工作总结范文", "科技局", None),
+        (
+            "广东省阳江市阳东区科学技术局2019年工作计划",
+            "广东省阳江市阳东区科学技术局",
+            "广东省阳江市阳东区",
+        ),
+        ("2018年上半年科技工作总结", None, None),
+    ],
+)
+def test_title_agency_and_region(title, agency, region):
+    assert metadata.title_agency(title) == agency
+    assert metadata.region_of(agency) == region
+
+
+@pytest.mark.parametrize(
+    ("title", "year", "period", "doc_type"),
+    [
+        ("阳江市科学技术局2019年上半年工作总结", 2019, "上半年", "工作总结"),
+        ("市科技局实施知识产权战略上半年工作总结及下半年工作计划", None, "上半年", "总结及计划"),
+        ("科技局2022年第三季度工作总结", 2022, "第三季度", "工作总结"),
+        ("2020年度科技工作总结和2021年工作思路", 2020, "全年", "总结及计划"),
+        ("示范市科学技术局2020年工作计划", 2020, None, "工作计划"),
+        ("陽江市科學技術局2019年下半年工作總結", 2019, "下半年", "工作总结"),
+    ],
+)
+def test_year_period_doc_type(title, year, period, doc_type):
+    assert metadata.year_of(title, []) == year
+    assert metadata.period_of(title, []) == period
+    assert metadata.doc_type_of(title) == doc_type
+
+
+def test_year_and_period_from_first_lines_without_a_title():
+    lines = ["2020年上半年,我局在区委、区政府的正确领导下,取得了较好的成绩。", "一、工作"]
+    assert metadata.year_of(None, lines) == 2020
+    assert metadata.period_of(None, lines) == "上半年"

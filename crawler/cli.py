@@ -37,29 +37,47 @@ def _load(config_path: str | None) -> HarvestConfig:
 
 
 def _run_crawl(
-    config: HarvestConfig, names: tuple[str, ...], db_path: str, quiet: bool = False
+    config: HarvestConfig,
+    names: tuple[str, ...],
+    db_path: str,
+    quiet: bool = False,
+    full: bool = False,
+    settings: tuple[str, ...] = (),
 ) -> int:
-    """Crawl, print the summary; return the exit status (1 when a site failed)."""
+    """Crawl, print the summary; return the exit status (1 when a site failed or alerted)."""
     from crawler.runner import crawl
 
+    overrides: dict[str, str | bool] = {"HARVEST_FULL": full}
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {setting!r}", param_hint="--set")
+        overrides[name.strip()] = value
     try:
         sites = config.select(names)
-        summary = crawl(sites, db_path, log_dir=Path(db_path).parent / "logs", quiet=quiet)
+        summary = crawl(
+            sites,
+            db_path,
+            log_dir=Path(db_path).parent / "logs",
+            overrides=overrides,
+            quiet=quiet,
+        )
     except (ConfigError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
     if not quiet:
         for name in summary.skipped:
             click.echo(f"skipped {name}: another process is crawling it", err=True)
-    if not summary.runs or (quiet and not summary.failed_sites):
+    if not summary.runs or (quiet and not summary.failed_sites and not summary.alerts):
         return 0
     for line in summary.lines():
         click.echo(line)
     if summary.log_file:
         click.echo(f"log: {summary.log_file}")
+    for alert in summary.alerts:
+        click.echo(f"ALERT {alert['site']}: {alert['kind']}: {alert['message']}", err=True)
     if summary.failed_sites:
         click.echo(f"failed sites: {', '.join(summary.failed_sites)}", err=True)
-        return 1
-    return 0
+    return 1 if summary.failed_sites or summary.alerts else 0
 
 
 @click.group()
@@ -73,17 +91,61 @@ def cli() -> None:
 @config_option
 @db_option
 @click.option("--quiet", is_flag=True, help="Print nothing unless a site failed (for cron).")
+@click.option("--full", is_flag=True, help="Re-walk every list page and re-fetch every document.")
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy/harvest setting for this run (repeatable), as `scrapy crawl -s`.",
+)
 def crawl_command(
-    sites: tuple[str, ...], config_path: str | None, db_path: str, quiet: bool
+    sites: tuple[str, ...],
+    config_path: str | None,
+    db_path: str,
+    quiet: bool,
+    full: bool,
+    settings: tuple[str, ...],
 ) -> None:
     """Crawl SITES (default: every enabled site in the config) once, into the archive.
 
     The whole config is validated first; nothing is crawled if it has an error. A site that
-    another process is crawling is skipped. Exits 1 when a site failed (fetched nothing, or
-    its spider crashed), so cron reports it.
+    another process is crawling is skipped. Later runs are incremental: known documents are
+    fetched again only when due, with conditional requests, and pagination stops once list
+    pages bring nothing new (--full turns that off). Exits 1 when a site failed (fetched
+    nothing, or its spider crashed) or a run raised an alert (see `harvest status`), so cron
+    reports it.
     """
     config = _load(config_path)
-    sys.exit(_run_crawl(config, sites, db_path, quiet))
+    sys.exit(_run_crawl(config, sites, db_path, quiet, full, settings))
+
+
+@cli.command()
+@db_option
+def status(db_path: str) -> None:
+    """Print a table of sites: last run, result, documents and alerts."""
+    from crawler.health import status_table
+    from crawler.storage import connect
+
+    if not Path(db_path).exists():
+        raise click.ClickException(
+            f"{db_path}: no archive yet; run `harvest crawl` or `harvest demo`"
+        )
+    db = connect(db_path)
+    try:
+        rows = status_table(db)
+    finally:
+        db.close()
+    click.echo(
+        f"{'site':22s} {'last run':25s} {'result':7s} {'new':>4s} {'chg':>4s} {'docs':>5s}  alerts"
+    )
+    for row in rows:
+        click.echo(
+            f"{row['site']:22s} {row['last_run'] or '-':25s} {row['status']:7s} "
+            f"{row['new'] or 0:4d} {row['changed'] or 0:4d} {row['documents']:5d}  "
+            f"{row['reasons'] or '-'}"
+        )
 
 
 @cli.command()
@@ -139,9 +201,9 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
 @db_option
 def demo(db_path: str) -> None:
     """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
-    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
+    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_URL_VARIABLE, serve_directory
 
-    with serve_directory() as base_url:
+    with serve_directory(port=DEMO_PORT) as base_url:
         click.echo(
             f"demo site: {base_url}/ (three sites: a government column, two doc-share sites)"
         )

@@ -64,6 +64,20 @@ class Limits(_Strict):
     redirect_max_times: int = Field(5, ge=0, le=20)
 
 
+class Incremental(_Strict):
+    """How later runs avoid fetching what has not changed."""
+
+    # List pages are always read; after this many list pages in a row that bring no new
+    # document link, pagination stops (``harvest crawl --full`` walks everything).
+    max_known_pages_in_a_row: int = Field(1, ge=1)
+    # A known document is fetched again after an interval that halves when its text changed
+    # and doubles while it stays the same, within these bounds.
+    min_refetch_hours: float = Field(24, ge=0)
+    max_refetch_days: float = Field(90, gt=0)
+    # Send If-None-Match / If-Modified-Since with the ETag / Last-Modified the site gave.
+    conditional_requests: bool = True
+
+
 class Links(_Strict):
     """Regexes (searched in absolute URLs) saying what each link on a page leads to."""
 
@@ -135,6 +149,7 @@ class Defaults(_Strict):
     jitter: int = Field(120, ge=0, le=3600)
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
+    incremental: Incremental = Incremental()
 
     @field_validator("schedule")
     @classmethod
@@ -163,6 +178,7 @@ class Site(_Strict):
     schedule: str | None = None
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
+    incremental: Incremental = Incremental()
     enabled: bool = True
 
     @field_validator("name")
@@ -208,6 +224,7 @@ class ResolvedSite(_Strict):
     schedule: str
     politeness: Politeness
     limits: Limits
+    incremental: Incremental
     enabled: bool
 
 
@@ -300,6 +317,7 @@ def _resolve(site: Site, defaults: Defaults) -> ResolvedSite:
         schedule=site.schedule or defaults.schedule,
         politeness=_override(defaults.politeness, site.politeness),
         limits=_override(defaults.limits, site.limits),
+        incremental=_override(defaults.incremental, site.incremental),
         enabled=site.enabled,
     )
 

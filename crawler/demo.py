@@ -12,20 +12,42 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITE = PROJECT_ROOT / "demo" / "site"
 DEMO_CONFIG = PROJECT_ROOT / "demo" / "config.yaml"
 DEMO_URL_VARIABLE = "HARVEST_DEMO_URL"
+# The demo tries this port first so that its URLs, and so its archive rows, stay the same
+# from one `make demo` to the next; any free port does when it is taken.
+DEMO_PORT = 8765
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+@dataclass
+class SiteControls:
+    """What a test can make the demo server do between and during runs.
+
+    ``status``: path -> HTTP status to answer instead of the file (500, 404, ...);
+    ``delay``: path -> seconds to wait before answering (a slow site);
+    ``requests``: every request served, as (path, If-None-Match, If-Modified-Since, status).
+    Pages themselves change by editing the files of a copy of the site folder.
+    """
+
+    status: dict[str, int] = field(default_factory=dict)
+    delay: dict[str, float] = field(default_factory=dict)
+    requests: list[tuple[str, str | None, str | None, int]] = field(default_factory=list)
+
+
+class _Handler(SimpleHTTPRequestHandler):
     # Static pages declare their charset in <meta>, as the real sites do; the server sends
     # no charset so that the crawler's own decoding is what gets tested.
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".html": "text/html"}
+    controls: SiteControls
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
@@ -34,14 +56,55 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         self.send_error(404, "Not Found")
         return None
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        path = urlsplit(self.path).path
+        self.controls.requests.append(
+            (path, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), code)
+        )
+        super().send_response(code, message)
+
+    def end_headers(self) -> None:
+        etag = getattr(self, "_etag", None)
+        if etag:
+            self.send_header("ETag", etag)
+            self._etag = None
+        super().end_headers()
+
+    def send_head(self):
+        path = urlsplit(self.path).path
+        if path in self.controls.delay:
+            time.sleep(self.controls.delay[path])
+        if path in self.controls.status:
+            self.send_error(self.controls.status[path])
+            return None
+        file = Path(self.translate_path(self.path))
+        if file.is_file():
+            stat = file.stat()
+            # Real CMS front ends send validators; Python's server only knows Last-Modified.
+            etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            if self.headers.get("If-None-Match") == etag:
+                self._etag = etag
+                self.send_response(304)
+                self.end_headers()
+                return None
+            self._etag = etag
+        return super().send_head()
+
 
 @contextlib.contextmanager
-def serve_directory(root: Path = DEMO_SITE, port: int = 0) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 (a free port by default); yield the base URL."""
+def serve_directory(
+    root: Path = DEMO_SITE, port: int = 0, controls: SiteControls | None = None
+) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 at ``port`` (0: a free port, or ``port`` falling back to a
+    free one when taken); yield the base URL. ``controls`` lets tests inject faults."""
     if not root.is_dir():
         raise FileNotFoundError(f"demo site folder not found: {root}")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    handler_class = type("Handler", (_Handler,), {"controls": controls or SiteControls()})
+    handler = functools.partial(handler_class, directory=str(root))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     try:

@@ -35,6 +35,7 @@ class CrawlSummary:
     runs: list[dict[str, Any]] = field(default_factory=list)
     documents_total: int = 0
     skipped: list[str] = field(default_factory=list)  # sites another process was crawling
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # raised by these runs
 
     def total(self, key: str) -> int:
         return sum(run.get(key) or 0 for run in self.runs)
@@ -161,7 +162,20 @@ def _crawl(
                         "errors": 1,
                     }
                 )
+        run_ids = [r["id"] for r in runs if r.get("id")]
+        if run_ids:
+            marks = ", ".join("?" for _ in run_ids)
+            alerts = list(
+                db.query(
+                    f"SELECT site, kind, message FROM alerts WHERE run_id IN ({marks}) ORDER BY id",
+                    run_ids,
+                )
+            )
+        else:
+            alerts = []
         total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
     finally:
         db.close()
-    return CrawlSummary(db_path=db_path, log_file=log_file, runs=runs, documents_total=total)
+    return CrawlSummary(
+        db_path=db_path, log_file=log_file, runs=runs, documents_total=total, alerts=alerts
+    )

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,13 @@ SOURCE_COLUMNS: dict[str, type] = {
     "list_date": str,
     "raw_path": str,
     "body_sha1": str,
+    # incremental fetching: validators the site sent, and when to fetch the URL again
+    "etag": str,
+    "last_modified": str,
+    "last_checked": str,
+    "refetch_interval": float,  # seconds
+    "next_fetch_after": str,
+    "changes": int,  # how often the text at this URL changed
     # where the response is kept in the WARC archive (crawler/warc.py)
     "warc_file": str,
     "warc_offset": int,
@@ -85,6 +94,18 @@ RUN_COLUMNS: dict[str, type] = {
     "documents_updated": int,
     "duplicates": int,
     "errors": int,
+    "requests": int,
+    "responses": str,  # JSON: count per HTTP status
+    "list_pages": int,
+    "documents_linked": int,  # document links found on list pages
+    "documents_changed": int,  # known URLs whose text changed
+    "documents_unchanged": int,  # known URLs fetched again with the same text
+    "not_modified": int,  # known URLs answered 304
+    "not_due": int,  # known URLs not fetched: their re-fetch interval has not passed
+    "text_length_mean": float,  # mean clean-text length of the documents fetched (3 or more)
+    "documents_shrunk": int,  # changed documents whose text lost more than half
+    "duration_seconds": float,
+    "alerts": int,
     "stats": str,
 }
 
@@ -146,21 +167,77 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_sources_url ON sources(url)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_sources_document ON sources(document_id)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_runs_site ON runs(site, started)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS document_versions ("
+        " id INTEGER PRIMARY KEY, url TEXT NOT NULL, document_id INTEGER NOT NULL"
+        " REFERENCES documents(id), content_hash TEXT NOT NULL, first_seen TEXT NOT NULL,"
+        " last_seen TEXT NOT NULL, UNIQUE (url, content_hash))"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS alerts ("
+        " id INTEGER PRIMARY KEY, site TEXT NOT NULL, run_id INTEGER REFERENCES runs(id),"
+        " created TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL)"
+    )
     if not db["documents_fts"].exists():
         db["documents"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
     ensure_cluster_schema(db)
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
-def store_pages(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+@dataclass(frozen=True)
+class Refetch:
+    """Bounds of the adaptive re-fetch interval of a known document URL, in seconds."""
+
+    minimum: float = 24 * 3600
+    maximum: float = 90 * 24 * 3600
+
+    def next(self, previous: float | None, changed: bool) -> float:
+        """Halve the interval after a change, double it while the text stays the same."""
+        if previous is None:
+            return self.minimum
+        interval = previous / 2 if changed else previous * 2
+        return min(max(interval, self.minimum), self.maximum)
+
+
+def _after(moment: str, seconds: float) -> str:
+    return (datetime.fromisoformat(moment) + timedelta(seconds=seconds)).isoformat(
+        timespec="seconds"
+    )
+
+
+def _insert(
+    conn: sqlite3.Connection, table: str, values: dict[str, Any], upsert_on: str = ""
+) -> sqlite3.Cursor:
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    if upsert_on:
+        updates = ", ".join(
+            f"{c} = excluded.{c}" for c in values if c not in (upsert_on, "first_seen")
+        )
+        sql += f" ON CONFLICT({upsert_on}) DO UPDATE SET {updates}"
+    return conn.execute(sql, list(values.values()))
+
+
+def store_pages(
+    db: sqlite_utils.Database, rows: Iterable[dict[str, Any]], refetch: Refetch = Refetch()
+) -> dict[str, int]:
     """Write a batch of extracted pages in one transaction.
 
     Each row carries the document fields (title, text, content_hash, …) and the source fields
-    (url, site, status, …; prefixed ``source_`` where the names clash). A text already stored
-    (same ``content_hash``) gains a source and a later ``last_seen``, never a second row.
-    Returns counts: new, updated (existing document seen again), sources.
+    (url, site, status, headers' etag/last_modified, …; prefixed ``source_`` where the names
+    clash). A text already stored (same ``content_hash``) gains a source and a later
+    ``last_seen``, never a second row. Text is never overwritten: when a known URL serves a new
+    text, that text becomes (or joins) another document, the URL's ``document_versions`` gain
+    a row, and the old document stays as it was.
+
+    Returns counts: ``new`` documents, ``updated`` (an existing document seen again),
+    ``sources`` written, and per URL ``new_urls``, ``changed`` (of which ``shrunk``: the new
+    text is less than half as long) and ``unchanged``.
     """
-    counts = {"new": 0, "updated": 0, "sources": 0}
+    counts = dict.fromkeys(
+        ("new", "updated", "sources", "new_urls", "changed", "unchanged", "shrunk"), 0
+    )
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -179,24 +256,37 @@ def store_pages(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> di
             else:
                 document = {k: row.get(k) for k in DOCUMENT_COLUMNS if k != "id"}
                 document.update(first_seen=seen, last_seen=seen, length=len(row["text"] or ""))
-                columns = ", ".join(document)
-                marks = ", ".join("?" for _ in document)
-                cursor = conn.execute(
-                    f"INSERT INTO documents ({columns}) VALUES ({marks})", list(document.values())
-                )
-                document_id = cursor.lastrowid
+                document_id = _insert(conn, "documents", document).lastrowid
                 counts["new"] += 1
+            previous = conn.execute(
+                "SELECT document_id, refetch_interval, coalesce(changes, 0) FROM sources"
+                " WHERE url = ?",
+                [row["url"]],
+            ).fetchone()
+            changed = previous is not None and previous[0] != document_id
+            counts["new_urls" if previous is None else "changed" if changed else "unchanged"] += 1
+            if changed:
+                (old_length,) = conn.execute(
+                    "SELECT coalesce(length, 0) FROM documents WHERE id = ?", [previous[0]]
+                ).fetchone()
+                # A page whose text lost more than half: the template may have changed.
+                counts["shrunk"] += len(row["text"] or "") < old_length / 2
+            interval = refetch.next(previous[1] if previous else None, changed)
             source = {k: row.get(f"source_{k}", row.get(k)) for k in SOURCE_COLUMNS if k != "id"}
-            source.update(document_id=document_id, first_seen=seen)
-            columns = ", ".join(source)
-            marks = ", ".join("?" for _ in source)
-            updates = ", ".join(
-                f"{c} = excluded.{c}" for c in source if c not in ("url", "first_seen")
+            source.update(
+                document_id=document_id,
+                first_seen=seen,
+                last_checked=seen,
+                refetch_interval=interval,
+                next_fetch_after=_after(seen, interval),
+                changes=(previous[2] + changed) if previous else 0,
             )
+            _insert(conn, "sources", source, upsert_on="url")
             conn.execute(
-                f"INSERT INTO sources ({columns}) VALUES ({marks}) "
-                f"ON CONFLICT(url) DO UPDATE SET {updates}",
-                list(source.values()),
+                "INSERT INTO document_versions (url, document_id, content_hash, first_seen,"
+                " last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT(url, content_hash)"
+                " DO UPDATE SET last_seen = excluded.last_seen",
+                [row["url"], document_id, row["content_hash"], seen, seen],
             )
             link_document(conn, document_id, row)
             counts["sources"] += 1
@@ -205,6 +295,53 @@ def store_pages(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> di
         conn.execute("ROLLBACK")
         raise
     return counts
+
+
+def touch_unchanged(
+    db: sqlite_utils.Database, checks: Iterable[tuple[str, str]], refetch: Refetch = Refetch()
+) -> int:
+    """Record ``(url, checked_at)`` pairs answered 304 Not Modified: the URL's document and
+    version were seen again and its re-fetch interval grows. Returns the URLs touched."""
+    touched = 0
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for url, checked in checks:
+            known = conn.execute(
+                "SELECT document_id, refetch_interval FROM sources WHERE url = ?", [url]
+            ).fetchone()
+            if known is None:
+                continue
+            interval = refetch.next(known[1], changed=False)
+            conn.execute(
+                "UPDATE sources SET last_checked = ?, refetch_interval = ?, next_fetch_after = ?"
+                " WHERE url = ?",
+                [checked, interval, _after(checked, interval), url],
+            )
+            conn.execute(
+                "UPDATE documents SET last_seen = max(coalesce(last_seen, ''), ?) WHERE id = ?",
+                [checked, known[0]],
+            )
+            conn.execute(
+                "UPDATE document_versions SET last_seen = ? WHERE url = ? AND document_id = ?",
+                [checked, url, known[0]],
+            )
+            touched += 1
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return touched
+
+
+def known_urls(db: sqlite_utils.Database, site: str) -> dict[str, dict[str, Any]]:
+    """The document URLs of ``site`` already stored, with their validators and next due time."""
+    return {
+        row["url"]: row
+        for row in db.query(
+            "SELECT url, etag, last_modified, next_fetch_after FROM sources WHERE site = ?", [site]
+        )
+    }
 
 
 def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -2,9 +2,11 @@
 one ``runs`` row per crawl.
 
 In:  a fully processed item (extracted, normalised, deduplicated).
-Out: rows in ``documents`` / ``sources`` (crawler.storage), the page body gzipped under
-     ``<archive>/raw/<site>/<sha1>.html.gz`` (named by content, so a page fetched twice is kept
-     once), and at spider close a ``runs`` row with the counts that tell whether the run worked.
+Out: rows in ``documents`` / ``sources`` / ``document_versions`` (crawler.storage), the page
+     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz`` (named by content, so a page
+     fetched twice is kept once), and at spider close a ``runs`` row with the counts that tell
+     whether the run worked, checked against the site's recent runs (crawler.health).
+     Known pages that answered 304 arrive as the ``page_not_modified`` signal, not as items.
 
 Items are buffered and written in batches of ``HARVEST_BATCH_SIZE``, each batch one
 transaction, so a killed crawl loses at most one unwritten batch and never leaves half a batch.
@@ -16,6 +18,8 @@ import gzip
 import hashlib
 import json
 import logging
+from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,12 +27,15 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
-from crawler.storage import METADATA_FIELDS, connect, store_pages
+from crawler.health import check_run
+from crawler.signals import page_not_modified
+from crawler.storage import METADATA_FIELDS, Refetch, connect, store_pages, touch_unchanged
 
 logger = logging.getLogger(__name__)
 
 # Set on the item by the spider from the WARC writer's record of the response.
 WARC_FIELDS = ("warc_file", "warc_offset", "warc_length", "payload_digest")
+MIN_PAGES_FOR_MEAN = 3
 
 
 def _now() -> str:
@@ -48,6 +55,43 @@ def save_raw(raw_dir: Path, site: str, body: bytes) -> tuple[str, str]:
     return str(path.relative_to(raw_dir.parent)), digest
 
 
+def store_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The row :func:`crawler.storage.store_pages` takes, from a processed item (or any
+    mapping with the same keys, as re-extraction builds them)."""
+    extraction = item.get("extraction") or {}
+    headers = item.get("headers") or {}
+    row = {
+        **{k: extraction.get(k) for k in METADATA_FIELDS},
+        "title": item.get("title"),
+        "title_original": item.get("title_original"),
+        "text": item["text"],
+        "text_original": item["text_original"],
+        "published": item.get("published"),
+        "content_hash": item["content_hash"],
+        "script": item.get("script"),
+        "url": item["url"],
+        "final_url": item.get("final_url"),
+        "site": item["site"],
+        "family": item.get("family"),
+        "status": item.get("status"),
+        "fetched_at": item["fetched_at"],
+        "encoding": item.get("encoding"),
+        "source_title": item.get("title"),
+        "list_url": item.get("list_url"),
+        "list_date": item.get("list_date"),
+        "etag": headers.get("etag"),
+        "last_modified": headers.get("last-modified"),
+        **{k: item.get(k) for k in WARC_FIELDS},
+    }
+    # The dedup stage's findings, stored beside the document in the same transaction.
+    for key in ("near_duplicates", "signature"):
+        if item.get(key) is not None:
+            row[key] = item[key]
+    if isinstance(row.get("partial"), bool):
+        row["partial"] = int(row["partial"])
+    return row
+
+
 class StorePipeline:
     """Batches items into SQLite and records the run; counts under ``harvest/store/``."""
 
@@ -57,7 +101,10 @@ class StorePipeline:
         self.batch_size = batch_size
         self.crawler = crawler
         self.buffer: list[dict[str, Any]] = []
-        self.counts = {"new": 0, "updated": 0, "sources": 0}
+        self.not_modified: list[tuple[str, str]] = []
+        self.counts: Counter[str] = Counter()
+        self.text_lengths: list[int] = []
+        self.refetch = Refetch()
         self.started = _now()
         self.db = None
 
@@ -72,6 +119,7 @@ class StorePipeline:
         )
         # The finish reason is only known once the spider has closed, after the pipelines.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.page_not_modified, signal=page_not_modified)
         return pipeline
 
     @property
@@ -81,73 +129,73 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.db = connect(self.db_path)
         self.started = _now()
+        site = getattr(getattr(self.crawler, "spider", None), "site", None)
+        if site is not None:
+            self.refetch = Refetch(
+                minimum=site.incremental.min_refetch_hours * 3600,
+                maximum=site.incremental.max_refetch_days * 86400,
+            )
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        raw_path, body_sha1 = save_raw(self.raw_dir, adapter["site"], adapter["body"])
-        extraction = adapter.get("extraction") or {}
-        row = {
-            **{k: extraction.get(k) for k in METADATA_FIELDS},
-            "title": adapter.get("title"),
-            "title_original": adapter.get("title_original"),
-            "text": adapter["text"],
-            "text_original": adapter["text_original"],
-            "published": adapter.get("published"),
-            "content_hash": adapter["content_hash"],
-            "script": adapter.get("script"),
-            "url": adapter["url"],
-            "final_url": adapter.get("final_url"),
-            "site": adapter["site"],
-            "family": adapter.get("family"),
-            "status": adapter.get("status"),
-            "fetched_at": adapter["fetched_at"],
-            "encoding": adapter.get("encoding"),
-            "source_title": adapter.get("title"),
-            "list_url": adapter.get("list_url"),
-            "list_date": adapter.get("list_date"),
-            "raw_path": raw_path,
-            "body_sha1": body_sha1,
-            **{k: adapter.get(k) for k in WARC_FIELDS},
-        }
-        # The dedup stage's findings, stored beside the document in the same transaction.
-        for key in ("near_duplicates", "signature"):
-            if adapter.get(key) is not None:
-                row[key] = adapter[key]
-        if isinstance(row.get("partial"), bool):
-            row["partial"] = int(row["partial"])
+        row = store_row(adapter)
+        row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, adapter["site"], adapter["body"])
+        self.text_lengths.append(len(row["text"] or ""))
         self.buffer.append(row)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
 
+    def page_not_modified(self, url: str, checked_at: str) -> None:
+        self.not_modified.append((url, checked_at))
+        if len(self.not_modified) >= self.batch_size:
+            self.flush()
+
     def flush(self) -> None:
+        if self.not_modified:
+            touch_unchanged(self.db, self.not_modified, self.refetch)
+            self.not_modified.clear()
         if not self.buffer:
             return
-        counts = store_pages(self.db, self.buffer)
+        counts = store_pages(self.db, self.buffer, self.refetch)
         self.buffer.clear()
+        self.counts.update(counts)
         for key, value in counts.items():
-            self.counts[key] += value
             if self.stats is not None:
-                self.stats.inc_value(f"harvest/store/documents_{key}", value)
+                self.stats.inc_value(f"harvest/store/{key}", value)
 
     def close_spider(self) -> None:
         self.flush()
 
     def spider_closed(self, spider, reason: str) -> None:
         try:
-            self.record_run(spider.site.name, reason)
+            self.flush()  # 304s signalled after the pipelines closed
+            run_id = self.record_run(spider.site.name, reason)
+            check_run(self.db, run_id)
         finally:
             self.db.close()
 
-    def record_run(self, site: str, reason: str) -> None:
+    def record_run(self, site: str, reason: str) -> int:
         stats = self.stats.get_stats() if self.stats is not None else {}
+        spider_stat = {
+            k.removeprefix("harvest/spider/"): v
+            for k, v in stats.items()
+            if k.startswith("harvest/spider/")
+        }
         pages = stats.get("response_received_count", 0)
         errors = (
             stats.get("log_count/ERROR", 0)
             + stats.get("spider_exceptions/count", 0)
-            + sum(v for k, v in stats.items() if k.startswith("harvest/spider/http_error/"))
+            + stats.get("downloader/exception_count", 0)
+            + sum(v for k, v in spider_stat.items() if k.startswith("http_error/"))
         )
         failed = pages == 0 or stats.get("spider_exceptions/count", 0) > 0 or reason == "shutdown"
+        started = stats.get("start_time")
+        responses = {
+            k.rsplit("/", 1)[1]: v
+            for k, v in stats.items()
+            if k.startswith("downloader/response_status_count/")
+        }
         run = {
             "site": site,
             "started": self.started,
@@ -158,12 +206,31 @@ class StorePipeline:
             "documents_seen": self.counts["sources"],
             "documents_new": self.counts["new"],
             "documents_updated": self.counts["updated"],
+            "documents_changed": self.counts["changed"],
+            "documents_unchanged": self.counts["unchanged"],
+            "not_modified": spider_stat.get("not_modified", 0),
+            "not_due": spider_stat.get("not_due", 0),
+            "list_pages": spider_stat.get("list_pages", 0),
+            "documents_linked": spider_stat.get("documents_linked", 0),
             "duplicates": stats.get("harvest/dedup/exact_duplicates", 0),
             "errors": errors,
+            "requests": stats.get("downloader/request_count", 0),
+            "responses": json.dumps(responses, sort_keys=True),
+            # a mean over one or two pages says more about those pages than about the site
+            "text_length_mean": (
+                sum(self.text_lengths) / len(self.text_lengths)
+                if len(self.text_lengths) >= MIN_PAGES_FOR_MEAN
+                else None
+            ),
+            "documents_shrunk": self.counts["shrunk"],
+            "duration_seconds": (
+                (datetime.now(UTC) - started).total_seconds()
+                if isinstance(started, datetime)
+                else None
+            ),
             "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
         }
-        self.db["runs"].insert(run)
+        run_id = self.db["runs"].insert(run).last_pk
         if failed:
-            logger.error(
-                "site %s: run failed: %d pages fetched, %d errors", run["site"], pages, errors
-            )
+            logger.error("site %s: run failed: %d pages fetched, %d errors", site, pages, errors)
+        return run_id

@@ -102,7 +102,8 @@ def test_every_demo_site_ran_and_was_recorded(crawled):
     )
     sites = sorted(s.name for s in _demo_config().sites)
     assert sorted(r[0] for r in runs[:3]) == sites
-    assert all(r[1] == "ok" and r[2] > 0 and r[3] > 0 for r in runs)
+    assert all(r[1] == "ok" and r[2] > 0 for r in runs)
+    assert all(r[3] > 0 for r in runs[:3])  # the second crawl may find nothing due again
     assert len(runs) == 6  # two crawls of three sites
 
 

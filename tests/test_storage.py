@@ -6,7 +6,15 @@ import sqlite3
 
 import pytest
 
-from crawler.storage import StorageError, connect, search, store_pages
+from crawler.storage import (
+    Refetch,
+    StorageError,
+    connect,
+    known_urls,
+    search,
+    store_pages,
+    touch_unchanged,
+)
 from pipelines.normalise import content_hash
 
 REPORT = "一、上半年工作情况\n我局认真开展科技创新工作，完成网站建设和ICP备案。"
@@ -58,7 +66,15 @@ def test_exact_copies_share_one_document(tmp_path):
             page("http://gov.example/b.html", PLAN),
         ],
     )
-    assert counts == {"new": 2, "updated": 1, "sources": 3}
+    assert counts == {
+        "new": 2,
+        "updated": 1,
+        "sources": 3,
+        "new_urls": 3,
+        "changed": 0,
+        "unchanged": 0,
+        "shrunk": 0,
+    }
     assert db["documents"].count == 2
     row = db.execute(
         "SELECT first_seen, last_seen FROM documents WHERE content_hash = ?", [content_hash(REPORT)]
@@ -81,7 +97,15 @@ def test_rewriting_the_same_pages_adds_no_rows(tmp_path):
     counts = store_pages(
         db, [page("http://gov.example/a.html", REPORT, fetched_at="2026-11-26T10:00:00+00:00")]
     )
-    assert counts == {"new": 0, "updated": 1, "sources": 1}
+    assert counts == {
+        "new": 0,
+        "updated": 1,
+        "sources": 1,
+        "new_urls": 0,
+        "changed": 0,
+        "unchanged": 1,
+        "shrunk": 0,
+    }
     assert (db["documents"].count, db["sources"].count) == (1, 1)
     assert db.execute("SELECT fetched_at FROM sources").fetchone()[0] == "2026-11-26T10:00:00+00:00"
 
@@ -121,3 +145,70 @@ def test_unopenable_database_names_the_file(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="not-a-db.db: cannot open the archive database"):
         connect(path)
+
+
+def test_a_changed_text_is_a_new_version_and_the_old_text_stays(tmp_path):
+    db = connect(tmp_path / "a.db")
+    store_pages(db, [page("http://gov.example/a.html", REPORT)])
+    counts = store_pages(
+        db, [page("http://gov.example/a.html", PLAN, fetched_at="2026-11-27T10:00:00+00:00")]
+    )
+    assert (counts["new"], counts["changed"]) == (1, 1)
+    texts = [r[0] for r in db.execute("SELECT text FROM documents ORDER BY id")]
+    assert texts == [REPORT, PLAN]  # never overwritten in place
+    versions = db.execute(
+        "SELECT content_hash, first_seen FROM document_versions WHERE url = ? ORDER BY id",
+        ["http://gov.example/a.html"],
+    ).fetchall()
+    assert versions == [
+        (content_hash(REPORT), "2026-11-25T10:00:00+00:00"),
+        (content_hash(PLAN), "2026-11-27T10:00:00+00:00"),
+    ]
+    assert db.execute("SELECT changes FROM sources").fetchone()[0] == 1
+
+
+def test_refetch_interval_adapts_within_bounds():
+    refetch = Refetch(minimum=3600, maximum=4 * 3600)
+    assert refetch.next(None, changed=False) == 3600
+    assert refetch.next(3600, changed=False) == 7200
+    assert refetch.next(3 * 3600, changed=False) == 4 * 3600  # capped
+    assert refetch.next(4 * 3600, changed=True) == 2 * 3600
+    assert refetch.next(3600, changed=True) == 3600  # floored
+
+
+def test_unchanged_pages_are_due_later_and_not_modified_touches(tmp_path):
+    db = connect(tmp_path / "a.db")
+    refetch = Refetch(minimum=3600, maximum=10 * 3600)
+    row = page("http://gov.example/a.html", REPORT)
+    row["etag"] = '"abc"'
+    store_pages(db, [row], refetch)
+    known = known_urls(db, "demo_gov")
+    assert known["http://gov.example/a.html"]["etag"] == '"abc"'
+    assert known["http://gov.example/a.html"]["next_fetch_after"] == "2026-11-25T11:00:00+00:00"
+    store_pages(
+        db,
+        [page("http://gov.example/a.html", REPORT, fetched_at="2026-11-25T12:00:00+00:00")],
+        refetch,
+    )
+    assert known_urls(db, "demo_gov")["http://gov.example/a.html"]["next_fetch_after"] == (
+        "2026-11-25T14:00:00+00:00"
+    )
+    assert (
+        touch_unchanged(
+            db,
+            [
+                ("http://gov.example/a.html", "2026-11-25T15:00:00+00:00"),
+                ("http://unknown.example/", "2026-11-25T15:00:00+00:00"),
+            ],
+            refetch,
+        )
+        == 1
+    )
+    assert (
+        db.execute("SELECT last_seen FROM documents").fetchone()[0] == "2026-11-25T15:00:00+00:00"
+    )
+    assert db.execute("SELECT refetch_interval, next_fetch_after FROM sources").fetchone() == (
+        4 * 3600,
+        "2026-11-25T19:00:00+00:00",
+    )
+    assert known_urls(db, "other_site") == {}

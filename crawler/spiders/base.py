@@ -12,10 +12,17 @@ may extend :meth:`SiteSpider.pagination` (extra ways of finding the next list pa
   each is given a 0-based page index and none at or beyond ``limits.max_list_pages`` is followed;
 - links matching ``links.list`` open another listing (a category, a search), paginated afresh.
 
+Later runs are incremental (``incremental:`` in config.yaml; ``harvest crawl --full`` turns it
+off): document URLs already stored are skipped until their re-fetch time, and fetched with
+If-None-Match / If-Modified-Since when due; a 304 is reported with the ``page_not_modified``
+signal. List pages are always read, one after another, and pagination stops after
+``max_known_pages_in_a_row`` list pages that brought no new document link.
+
 Requests are deduplicated by Scrapy's dupefilter, offsite links by ``allowed_domains``. Stats go
-under ``harvest/spider/``: ``list_pages``, ``documents_linked``, ``next_pages``,
-``list_links``, ``pages_beyond_limit``, ``empty_list_pages``, ``list_not_html``,
-``documents``, ``http_error/<status>``.
+under ``harvest/spider/``: ``list_pages``, ``documents_linked``, ``new_documents_linked``,
+``next_pages``, ``list_links``, ``pages_beyond_limit``, ``empty_list_pages``, ``list_not_html``,
+``documents``, ``not_due``, ``conditional_requests``, ``not_modified``, ``pagination_stopped``,
+``http_error/<status>``.
 
 Run one site: ``scrapy crawl gov -a site=NAME [-a config=FILE]`` or ``harvest crawl NAME``.
 """
@@ -26,6 +33,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -35,6 +43,8 @@ from scrapy.http import Response, TextResponse
 
 from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
+from crawler.signals import page_not_modified
+from crawler.storage import connect, known_urls
 
 STATS = "harvest/spider"
 
@@ -177,14 +187,51 @@ class SiteSpider(scrapy.Spider):
         self.allowed_domains = list(site.allowed_domains)
         self.start_urls = list(site.start_urls)
         self.max_list_pages = site.limits.max_list_pages
+        self.known: dict[str, dict[str, Any]] = {}
+        self.full = True
 
     # --- crawling ---------------------------------------------------------------------------
 
+    def load_known(self) -> None:
+        """What earlier runs stored for this site; an empty archive means a full first walk."""
+        settings = self.crawler.settings
+        db_path = settings.get("HARVEST_DB")
+        if db_path and Path(db_path).exists():
+            db = connect(db_path)
+            try:
+                self.known = known_urls(db, self.site.name)
+            finally:
+                db.close()
+        self.full = settings.getbool("HARVEST_FULL") or not self.known
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.load_known()
         for url in self.start_urls:
             yield scrapy.Request(url, callback=self.parse, cb_kwargs={"list_page": 0})
 
-    def parse(self, response: Response, list_page: int = 0) -> Iterator[scrapy.Request]:
+    def document_request(self, url: str, **listing: Any) -> scrapy.Request | None:
+        """The request for a linked document, or None when a known one is not due yet."""
+        known = self.known.get(url)
+        headers = {}
+        if known and not self.full:
+            due = known.get("next_fetch_after")
+            if due and due > datetime.now(UTC).isoformat(timespec="seconds"):
+                self._inc("not_due")
+                return None
+            if self.site.incremental.conditional_requests:
+                if known.get("etag"):
+                    headers["If-None-Match"] = known["etag"]
+                if known.get("last_modified"):
+                    headers["If-Modified-Since"] = known["last_modified"]
+                if headers:
+                    self._inc("conditional_requests")
+        return scrapy.Request(
+            url, callback=self.parse_document, cb_kwargs=listing, headers=headers or None
+        )
+
+    def parse(
+        self, response: Response, list_page: int = 0, known_streak: int = 0
+    ) -> Iterator[scrapy.Request]:
         """A list page: document requests, then further list pages."""
         if not self._ok(response, "list"):
             return
@@ -206,28 +253,25 @@ class SiteSpider(scrapy.Spider):
                 "site %s: list page without document links: %s", self.site.name, response.url
             )
         seen: set[str] = set()
+        new_links = 0
         for link in documents:
             if link.url in seen:  # a title link and a "more" link to the same document
                 continue
             seen.add(link.url)
             self._inc("documents_linked")
-            yield scrapy.Request(
+            if link.url not in self.known:
+                new_links += 1
+                self._inc("new_documents_linked")
+            request = self.document_request(
                 link.url,
-                callback=self.parse_document,
-                cb_kwargs={
-                    "list_url": response.url,
-                    "list_title": link.text or None,
-                    "list_date": list_date(link.node),
-                },
+                list_url=response.url,
+                list_title=link.text or None,
+                list_date=list_date(link.node),
             )
-        for url, index in self.pagination(response, links, list_page):
-            if url == response.url:  # pagers link the current page too
-                continue
-            if index >= self.max_list_pages:
-                self._inc("pages_beyond_limit")
-                continue
-            self._inc("next_pages")
-            yield scrapy.Request(url, callback=self.parse, cb_kwargs={"list_page": index})
+            if request is not None:
+                yield request
+        known_streak = 0 if new_links else known_streak + 1
+        yield from self.next_list_pages(response, links, list_page, known_streak)
         seen.add(response.url)
         for link in links:
             if self.site.links.matches("list", link.url) and link.url not in seen:
@@ -235,8 +279,54 @@ class SiteSpider(scrapy.Spider):
                 self._inc("list_links")
                 yield scrapy.Request(link.url, callback=self.parse, cb_kwargs={"list_page": 0})
 
+    def next_list_pages(
+        self, response: Response, links: list[Link], list_page: int, known_streak: int
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the further pages of this listing.
+
+        A full walk requests every page the pager shows (the dupefilter drops repeats); an
+        incremental one only the next page, and none once ``known_streak`` list pages in a row
+        brought nothing new, so a daily run over a long column reads one or two pages.
+        """
+        pages = []
+        for url, index in self.pagination(response, links, list_page):
+            if url == response.url:  # pagers link the current page too
+                continue
+            if index >= self.max_list_pages:
+                self._inc("pages_beyond_limit")
+                continue
+            pages.append((index, url))
+        if not self.full:
+            if known_streak >= self.site.incremental.max_known_pages_in_a_row:
+                if pages:
+                    self._inc("pagination_stopped")
+                    self.logger.info(
+                        "site %s: %d list page(s) in a row without new documents; "
+                        "not reading further pages (use --full to walk them all)",
+                        self.site.name,
+                        known_streak,
+                    )
+                return
+            later = [page for page in pages if page[0] > list_page]
+            pages = [min(later)] if later else []
+        for index, url in pages:
+            self._inc("next_pages")
+            yield scrapy.Request(
+                url,
+                callback=self.parse,
+                cb_kwargs={"list_page": index, "known_streak": known_streak},
+            )
+
     def parse_document(self, response: Response, **listing: Any) -> Iterator[PageItem]:
         """A document page: one item carrying the raw page for the pipelines."""
+        if response.status == 304:  # answered our conditional request: nothing changed
+            self._inc("not_modified")
+            self.crawler.signals.send_catch_log(
+                page_not_modified,
+                url=response.url,
+                checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            return
         if not self._ok(response, "document"):
             return
         self._inc("documents")

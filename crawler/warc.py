@@ -12,9 +12,11 @@ Out: gzip-compressed WARC files ``<archive>/warc/<site>-<UTC time>-<serial>.warc
 
 Crash safety: each record is one gzip member and each exchange is written with one ``write``
 call after it was fully built in memory, so a killed process leaves at most one cut-off
-member at the end of its file. A file whose CDXJ index is missing or older than the file was
-not closed cleanly; :class:`WarcWriter` repairs such files of its site when it opens (truncates
-them to their last whole gzip member, i.e. their last whole record) and indexes them then.
+member at the end of its file. A file being written is named ``….warc.gz.open`` (Heritrix's
+convention) and renamed when it is closed; locations already name the final file. When
+:class:`WarcWriter` opens it repairs its site's files: every ``.open`` file left by a killed
+crawl, and the newest closed file if its tail does not end on a whole record, is truncated to
+its last whole gzip member (its last whole record), renamed and indexed.
 
 Revisits follow WARC 1.1's identical-payload-digest profile: the revisit record carries the
 new response's HTTP headers and points at the original by URI, date and record id.
@@ -26,6 +28,7 @@ import base64
 import hashlib
 import http
 import io
+import json
 import logging
 import os
 import re
@@ -53,7 +56,10 @@ SOFTWARE = "harvest (Scrapy crawler of Chinese local-government reports)"
 # Hop-by-hop framing that Scrapy already removed from the body: kept under another name so
 # that readers do not try to de-chunk a body that is no longer chunked.
 _RENAMED_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
-_FILE_NAME = re.compile(r"^(?P<site>.+)-(?P<time>\d{20})-(?P<serial>\d{5})\.warc\.gz$")
+_FILE_NAME = re.compile(
+    r"^(?P<site>.+)-(?P<time>\d{20})-(?P<serial>\d{5})\.warc\.gz(?P<open>\.open)?$"
+)
+OPEN_SUFFIX = ".open"
 _READ_CHUNK = 1 << 20
 
 PAYLOADS_SCHEMA = """
@@ -196,13 +202,14 @@ class PayloadIndex:
 # --- repair and index ---------------------------------------------------------------------
 
 
-def whole_members(path: Path) -> Iterator[tuple[int, int]]:
-    """``(offset, length)`` of each complete gzip member from the start of ``path``; stops at
-    the first member that is cut off or corrupt (a complete member has a valid CRC trailer,
-    and every record is written as exactly one member, so a whole member is a whole record)."""
+def whole_members(path: Path, start: int = 0) -> Iterator[tuple[int, int]]:
+    """``(offset, length)`` of each complete gzip member of ``path`` from offset ``start``;
+    stops at the first member that is cut off or corrupt (a complete member has a valid CRC
+    trailer, and every record is written as exactly one member, so a whole member is a whole
+    record)."""
     with path.open("rb") as fh:
-        start = 0  # file offset where the current member starts
-        position = 0  # file offset of the first byte not yet fed
+        fh.seek(start)
+        position = start  # file offset of the first byte not yet fed
         inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
         pending = b""
         while True:
@@ -224,6 +231,15 @@ def whole_members(path: Path) -> Iterator[tuple[int, int]]:
                 pending = unused
 
 
+def ends_whole(path: Path, start: int) -> bool:
+    """True when the members from ``start`` (a known record) run whole to the end of file:
+    a cheap check of a closed file's tail."""
+    end = None
+    for offset, length in whole_members(path, start):
+        end = offset + length
+    return end == path.stat().st_size
+
+
 def repair(path: Path) -> int:
     """Truncate ``path`` to its last whole record; return the number of bytes cut off."""
     size = path.stat().st_size
@@ -240,13 +256,22 @@ def repair(path: Path) -> int:
 
 
 def cdxj_path(warc_path: Path) -> Path:
-    return warc_path.with_name(warc_path.name.removesuffix(".warc.gz") + ".cdxj")
+    name = warc_path.name.removesuffix(OPEN_SUFFIX).removesuffix(".warc.gz")
+    return warc_path.with_name(name + ".cdxj")
 
 
 def is_sealed(warc_path: Path) -> bool:
-    """Closed cleanly: its CDXJ index exists and was written after the file's last change."""
-    index = cdxj_path(warc_path)
-    return index.exists() and index.stat().st_mtime_ns >= warc_path.stat().st_mtime_ns
+    """Closed cleanly: renamed from ``.open`` and indexed."""
+    return not warc_path.name.endswith(OPEN_SUFFIX) and cdxj_path(warc_path).exists()
+
+
+def last_indexed_offset(warc_path: Path) -> int:
+    """Offset of the last response/revisit record the file's CDXJ index lists (0 if none)."""
+    last = 0
+    with cdxj_path(warc_path).open(encoding="utf-8") as lines:
+        for line in lines:
+            last = max(last, int(json.loads(line.split(" ", 2)[2])["offset"]))
+    return last
 
 
 def write_cdxj(warc_path: Path) -> Path:
@@ -311,39 +336,53 @@ class WarcWriter:
     # -- files --
 
     def site_files(self) -> list[Path]:
+        """This site's files, closed or not, oldest first."""
         found = []
-        for path in self.directory.glob("*.warc.gz"):
+        for path in self.directory.glob("*.warc.gz*"):
             match = _FILE_NAME.match(path.name)
             if match and match["site"] == self.site:
                 found.append(path)
-        return sorted(found)
+        return sorted(found, key=lambda p: p.name.removesuffix(OPEN_SUFFIX))
 
     def recover(self) -> list[Path]:
-        """Repair and index this site's files that were not closed cleanly (a killed crawl)."""
+        """Repair, close and index this site's files left open by a killed crawl, and the newest
+        closed file if its tail is cut (only the newest: older files were checked when they
+        were newest, and a full check of every file would read the whole archive)."""
         repaired = []
-        for path in self.site_files():
-            if is_sealed(path):
+        files = self.site_files()
+        closed = [p for p in files if is_sealed(p)]
+        for path in files:
+            needs_repair = (
+                not is_sealed(path)  # left open, or killed before its index was written
+                or (path == closed[-1] and not ends_whole(path, last_indexed_offset(path)))
+            )
+            if not needs_repair:
                 continue
-            repair(path)
-            if self.payloads is not None:
-                self.payloads.forget_beyond(self.relative(path), path.stat().st_size)
-            write_cdxj(path)
-            repaired.append(path)
+            cut = repair(path)
+            final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+            if final != path:
+                path.replace(final)
+            if self.payloads is not None and cut:
+                self.payloads.forget_beyond(self.relative(final), final.stat().st_size)
+            write_cdxj(final)
+            repaired.append(final)
         return repaired
 
     def relative(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        """The name stored in locations: relative to the archive, without ``.open``."""
+        return path.relative_to(self.root).as_posix().removesuffix(OPEN_SUFFIX)
 
     def _open_next(self) -> None:
         self._seal()
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-        self.path = self.directory / f"{self.site}-{stamp}-{self.serial:05d}.warc.gz"
+        name = f"{self.site}-{stamp}-{self.serial:05d}.warc.gz"
+        self.path = self.directory / (name + OPEN_SUFFIX)
         self.serial += 1
         self.fh = self.path.open("xb")
         self.size = 0
         self.counts["files"] += 1
         info = WARCWriter(None, gzip=False, warc_version=WARC_VERSION).create_warcinfo_record(
-            self.path.name,
+            name,
             {"software": SOFTWARE, "format": "WARC File Format 1.1", "isPartOf": self.site},
         )
         self._append([info])
@@ -355,7 +394,10 @@ class WarcWriter:
         os.fsync(self.fh.fileno())
         self.fh.close()
         self.fh = None
-        write_cdxj(self.path)
+        final = self.path.with_name(self.path.name.removesuffix(OPEN_SUFFIX))
+        self.path.replace(final)
+        self.path = final
+        write_cdxj(final)
 
     def close(self) -> None:
         """Seal the current file (flush, fsync, CDXJ index) and write pending digests."""
@@ -512,7 +554,10 @@ class WarcReader:
         if fh is None:
             if len(self._files) >= 32:
                 self.close()
-            fh = self._files[warc_file] = (self.root / warc_file).open("rb")
+            path = self.root / warc_file
+            if not path.exists():  # still being written, or left open by a killed crawl
+                path = path.with_name(path.name + OPEN_SUFFIX)
+            fh = self._files[warc_file] = path.open("rb")
         return fh
 
     def record(self, warc_file: str, offset: int, length: int | None = None):

@@ -41,9 +41,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import surt
 from warcio.archiveiterator import ArchiveIterator
 from warcio.limitreader import LimitReader
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ _FILE_NAME = re.compile(
 )
 OPEN_SUFFIX = ".open"
 _READ_CHUNK = 1 << 20
+_MIME_END = re.compile(r"[;\s]")
 
 PAYLOADS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS warc_payloads (
@@ -274,8 +277,40 @@ def last_indexed_offset(warc_path: Path) -> int:
     return last
 
 
+def cdxj_line(
+    url: str,
+    date: str,
+    kind: str,
+    status: int,
+    content_type: str | None,
+    digest: str,
+    offset: int,
+    length: int,
+    filename: str,
+) -> str:
+    """The index line cdxj-indexer writes for a response or revisit record (same keys, same
+    order, same SURT key and timestamp), built while writing instead of re-reading the file."""
+    try:
+        urlkey = surt.surt(url)
+    except Exception:  # cdxj-indexer falls back the same way on URLs surt cannot parse
+        urlkey = url
+    mime = "warc/revisit" if kind == "revisit" else _MIME_END.split(content_type or "", 1)[0]
+    entry = {"url": url, "mime": mime.strip() or None, "status": str(status), "digest": digest}
+    entry.update(length=str(length), offset=str(offset), filename=filename)
+    fields = {k: v for k, v in entry.items() if v is not None}
+    return f"{urlkey} {iso_date_to_timestamp(date)} {json.dumps(fields)}"
+
+
+def _write_atomically(path: Path, lines: list[str]) -> None:
+    partial = path.with_suffix(path.suffix + ".tmp")
+    with partial.open("w", encoding="utf-8") as fh:
+        fh.writelines(line + "\n" for line in lines)
+    partial.replace(path)
+
+
 def write_cdxj(warc_path: Path) -> Path:
-    """(Re)build the sorted CDXJ index of one WARC file beside it, atomically."""
+    """(Re)build the sorted CDXJ index of one WARC file beside it with cdxj-indexer (for files
+    whose writer did not close them), atomically."""
     from cdxj_indexer.main import write_cdx_index
 
     index = cdxj_path(warc_path)
@@ -329,6 +364,7 @@ class WarcWriter:
         self.fh: io.BufferedWriter | None = None
         self.size = 0
         self.serial = 0
+        self.index_lines: list[str] = []  # CDXJ lines of the open file
         self.counts = {"responses": 0, "revisits": 0, "requests": 0, "bytes": 0, "files": 0}
         self.directory.mkdir(parents=True, exist_ok=True)
         self.repaired = self.recover()
@@ -397,7 +433,10 @@ class WarcWriter:
         final = self.path.with_name(self.path.name.removesuffix(OPEN_SUFFIX))
         self.path.replace(final)
         self.path = final
-        write_cdxj(final)
+        # Renamed first: a kill between the two leaves a closed file without an index, which
+        # the next open indexes (with cdxj-indexer).
+        _write_atomically(cdxj_path(final), sorted(self.index_lines))
+        self.index_lines = []
 
     def close(self) -> None:
         """Seal the current file (flush, fsync, CDXJ index) and write pending digests."""
@@ -507,6 +546,19 @@ class WarcWriter:
         self.counts["requests"] += 1
         location = RecordLocation(
             self.relative(self.path), offset, length, digest, revisit=original is not None
+        )
+        self.index_lines.append(
+            cdxj_line(
+                url,
+                date,
+                record.rec_type,
+                status,
+                http_headers.get_header("Content-Type"),
+                digest,
+                offset,
+                length,
+                Path(location.warc_file).name,
+            )
         )
         if original is not None:
             self.counts["revisits"] += 1

@@ -24,6 +24,7 @@ from crawler.warc import (
     payload_digest,
     repair,
     whole_members,
+    write_cdxj,
 )
 
 HTML = "<html><head><meta charset='utf-8'></head><body><p>科技局2019年工作总结</p></body></html>"
@@ -261,3 +262,17 @@ def test_a_file_being_written_is_readable_under_its_final_name(archive):
     assert stored.body == page(1)
     writer.close()
     assert (root / location.warc_file).exists() and is_sealed(root / location.warc_file)
+
+
+def test_index_written_while_writing_equals_cdxj_indexer_output(archive):
+    root, payloads = archive
+    with WarcWriter(root, "s", payloads=payloads) as writer:
+        locations = write_pages(writer, [page(1), page(2), page(1)])
+        writer.write_exchange("http://x.example/missing?a=1&b=2", 404, [], b"gone")
+        writer.write_exchange(
+            "http://x.example/", 200, [("Content-Type", "text/html; charset=gb2312")], b"<p>"
+        )
+    path = root / locations[0].warc_file
+    ours = cdxj_path(path).read_text(encoding="utf-8")
+    assert write_cdxj(path).read_text(encoding="utf-8") == ours  # cdxj-indexer, from the file
+    assert len(ours.splitlines()) == 5

@@ -13,8 +13,11 @@ response before HttpCompressionMiddleware decodes it, RedirectMiddleware swallow
 RetryMiddleware retries a 5xx (each attempt is archived).
 
 Settings: ``HARVEST_WARC_ENABLED`` (default True), ``HARVEST_WARC_MAX_BYTES`` (rotation size,
-default 1 GB), ``HARVEST_WARC_GZIP_LEVEL`` (6), ``HARVEST_WARC_DIR`` (archive folder; default
-the folder of ``HARVEST_DB``, files go to its ``warc/``).
+default 1 GB), ``HARVEST_WARC_GZIP_LEVEL`` (6), ``HARVEST_WARC_REVISITS`` (True: a payload
+archived before becomes a revisit record; False archives every copy in full and records no
+payloads, e.g. to measure what revisits save),
+``HARVEST_WARC_DIR`` (archive folder; default the folder of ``HARVEST_DB``, files go to its
+``warc/``).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class WarcArchiveMiddleware:
         settings = crawler.settings
         self.max_bytes = settings.getint("HARVEST_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
         self.gzip_level = settings.getint("HARVEST_WARC_GZIP_LEVEL", 6)
+        self.revisits = settings.getbool("HARVEST_WARC_REVISITS", True)
         self.writer: WarcWriter | None = None
 
     @classmethod
@@ -82,7 +86,7 @@ class WarcArchiveMiddleware:
     def spider_opened(self, spider) -> None:
         site = getattr(spider, "site", None)
         name = getattr(site, "name", None) or spider.name
-        payloads = PayloadIndex(self.db_path) if self.db_path else None
+        payloads = PayloadIndex(self.db_path) if self.db_path and self.revisits else None
         self.writer = WarcWriter(
             self.archive_root, name, self.max_bytes, payloads, gzip_level=self.gzip_level
         )

@@ -179,19 +179,20 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
     )
     out: list[str] = []
     removed = 0
+    longest = 2 * len(title) + 10  # a longer line cannot be a copy of the title
     for i, line in enumerate(lines):
-        s = squash(line)
         near_top = not out and i < lead + removed
-        if s == target or (near_top and _DIGITS.sub("", s) == bare_target):
+        s = squash(line) if len(line) <= longest else ""
+        if s and (s == target or (near_top and _DIGITS.sub("", s) == bare_target)):
             removed += 1
             continue
-        while near_top and pattern and len(squash(line)) > len(target) + 20:
+        while near_top and pattern and len(line) > len(target) + 20:
             m = pattern.match(line)
             if not m or _DIGITS.sub("", squash(m.group(0))) != bare_target:
                 break
             line = line[m.end() :].lstrip()
             removed += 1
-        if inner and len(s) > len(target) + 20:
+        if inner and len(line) > len(target) + 20 and title.strip() in line:
             line, n = inner.subn("", line)
             removed += n
         out.append(line)

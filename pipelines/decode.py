@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Characters a wrong legacy decoding produces and real text nearly never has.
 _NOISE = re.compile(r"[\ue000-\uf8ff\u3105-\u3129\ufffd\u0080-\u009f]")
 
@@ -41,7 +40,10 @@ _COMMON_CHARS = (
     "這個為們來國說時過對會發動後從種經現實點體當與關頭氣問無頭見長開間"
     "區領導級門學財業務產權歲創雙縣機構處輔進興參與單報費設備將區計劃總結"
 )
-_COMMON = re.compile("[" + _COMMON_CHARS + "]")
+# Counting by deleting the other characters is several times faster than findall.
+_NOT_COMMON = re.compile("[^" + _COMMON_CHARS + "]+")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+_GOOD = 0.5  # a labelled codec reading this well is accepted without trying the others
 _SAMPLE = 20000  # characters scored per candidate: enough to separate codecs, cheap
 
 # Labels that name a subset of what the bytes usually hold.
@@ -108,11 +110,11 @@ def plausibility(text: str) -> float:
     """How much ``text`` reads like Chinese: share of common characters among the Han ones,
     minus noise; 1.0 for text without Han characters (nothing to judge)."""
     sample = text[:_SAMPLE]
-    han = len(_HAN.findall(sample))
+    han = len(_NOT_HAN.sub("", sample))
     noise = len(_NOISE.findall(sample))
     if not han:
         return 1.0 - min(1.0, noise / 10)
-    return len(_COMMON.findall(sample)) / han - noise / han
+    return len(_NOT_COMMON.sub("", sample)) / han - noise / han
 
 
 def decode(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
@@ -160,6 +162,8 @@ def decode(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
         # Labelled codecs come first; a later one must be clearly better to displace them.
         if best is None or score > best[0] + 0.05:
             best = (score, codec, text)
+        if best[0] >= _GOOD:
+            break
     if best is not None:
         return Decoded(best[2], best[1], source_of(best[1]), labels)
     # Nothing decodes strictly (damaged bytes): use the label or GB18030 and keep going.

@@ -136,7 +136,9 @@ _DIGITS_LOST = (
     ("list_marker_without_number", re.compile(r"^、")),
     ("split_document_number", re.compile(r"[\[〔]\d{1,3}[\]〕]\d+号")),
 )
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+# Cheap pre-check: most pages have none of the characters a mojibake spot needs.
+_MOJIBAKE_CHARS = re.compile(r"[?\u3105-\u3129\ufffd\ue000-\uf8ff]")
 
 
 @cache
@@ -282,27 +284,27 @@ def _drop_link_lines(lines: list[str], anchors: set[str]) -> tuple[list[str], in
     lists, breadcrumbs and prev/next rows that the extractor kept."""
     kept = []
     for line in lines:
-        core = squash(_TRAILING_DATE.sub("", line))
-        if core and len(core) <= 60 and core in anchors:
+        if len(line) <= 80 and squash(_TRAILING_DATE.sub("", line)) in anchors:
             continue
         kept.append(line)
     return kept, len(lines) - len(kept)
 
 
 def _weights(root: lxml.html.HtmlElement) -> dict[Any, int]:
-    """Han characters under each element, not counting link text or scripts."""
+    """Text characters under each element, not counting link text or scripts (whitespace
+    counts too; it is small next to a report's text and counting it is cheap)."""
     weights: dict[Any, int] = {}
 
     def walk(node: Any) -> int:
         tag = node.tag if isinstance(node.tag, str) else None
         total = 0
         if tag is not None and tag not in _SKIP:
-            if tag != "a" and node.text:
-                total += len(_HAN.findall(node.text))
+            if node.text:
+                total += len(node.text.strip())
             for child in node:
                 total += walk(child)
                 if child.tail:
-                    total += len(_HAN.findall(child.tail))
+                    total += len(child.tail.strip())
             if tag == "a":
                 total = 0
         weights[node] = total
@@ -313,7 +315,7 @@ def _weights(root: lxml.html.HtmlElement) -> dict[Any, int]:
 
 
 def dominant_region(root: lxml.html.HtmlElement, share: float = 0.85) -> lxml.html.HtmlElement:
-    """The smallest element holding ``share`` of the page's non-link Han text: descend from
+    """The smallest element holding ``share`` of the page's non-link text: descend from
     ``root`` while one child holds that much of its parent's text."""
     weights = _weights(root)
     node = root
@@ -329,12 +331,14 @@ def dominant_region(root: lxml.html.HtmlElement, share: float = 0.85) -> lxml.ht
 
 
 def _han(lines: list[str]) -> int:
-    return sum(len(_HAN.findall(x)) for x in lines)
+    return sum(len(_NOT_HAN.sub("", x)) for x in lines)
 
 
 def mojibake_spots(text: str) -> int:
     """Damaged places in ``text``; marks within a few characters of each other are one spot
     (one misread byte run leaves "?" and odd characters around a couple of Han characters)."""
+    if not _MOJIBAKE_CHARS.search(text):
+        return 0
     spots, last_end = 0, -10
     for m in _MOJIBAKE.finditer(text):
         if m.start() - last_end > _SPOT_GAP:
@@ -403,6 +407,9 @@ def extract(
             include_comments=False,
             include_images=False,
             deduplicate=False,
+            # Our dominant-region check below replaces trafilatura's readability/jusText
+            # fallbacks, which would double its cost.
+            fast=True,
             config=_trafilatura_config(),
         )
         lines = [_TABLE_EDGES.sub("", " ".join(x.split())) for x in (extracted or "").split("\n")]
@@ -456,7 +463,7 @@ def extract(
         or metadata.title_agency(title)
     )
     spots = mojibake_spots(body_text)
-    han = len(_HAN.findall(body_text))
+    han = _han([body_text])
     partial = bool(_PARTIAL.search(page_text))
     quality = 1.0
     if han:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 from pipelines.neardup import (
     NearDupSettings,
@@ -43,6 +44,7 @@ from pipelines.neardup import (
     estimated_jaccard,
     is_recycled,
     signature,
+    signature_array,
     signature_bytes,
     signature_from_bytes,
     text_shingles,
@@ -204,14 +206,24 @@ def likely_candidates(
     settings: NearDupSettings,
     exclude: int | None = None,
 ) -> list[int]:
-    """LSH candidates whose MinHash estimate leaves a chance of passing the exact check."""
-    found = []
+    """LSH candidates (most shared bands first, at most ``max_candidates``) whose MinHash
+    estimate leaves a chance of passing the exact check."""
+    keys = band_keys(values, settings)
+    marks = ", ".join("?" for _ in keys)
+    # one round trip: the colliding documents with their signatures
+    rows = conn.execute(
+        "SELECT c.document_id, s.signature, s.shingle_count FROM ("
+        f"  SELECT document_id, count(*) AS hits FROM dedup_bands WHERE band_key IN ({marks})"
+        "   AND document_id != ? GROUP BY document_id ORDER BY hits DESC, document_id LIMIT ?"
+        ") c JOIN dedup_signatures s ON s.document_id = c.document_id "
+        "ORDER BY c.hits DESC, c.document_id",
+        [*keys, -1 if exclude is None else exclude, settings.max_candidates],
+    ).fetchall()
+    query = np.asarray(values, dtype=np.uint32)
     floor = min(settings.jaccard, settings.containment) - _ESTIMATE_MARGIN
-    for other in candidates(conn, band_keys(values, settings), settings, exclude):
-        blob, other_size = conn.execute(
-            "SELECT signature, shingle_count FROM dedup_signatures WHERE document_id = ?", [other]
-        ).fetchone()
-        estimate = estimated_jaccard(values, signature_from_bytes(blob))
+    found = []
+    for other, blob, other_size in rows:
+        estimate = estimated_jaccard(query, signature_array(blob))
         # containment follows from Jaccard and the set sizes: |A n B| = J (|A| + |B|) / (1 + J)
         contained = estimate * (size + other_size) / (1 + estimate) / max(1, min(size, other_size))
         if max(estimate, contained) >= floor:

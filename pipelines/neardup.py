@@ -26,6 +26,7 @@ from array import array
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
 import xxhash
 from rensa import RMinHash
 
@@ -173,19 +174,30 @@ def band_keys(values: list[int], settings: NearDupSettings = DEFAULTS) -> list[i
     """One signed 64-bit key per LSH band (band number and its rows hashed together), the
     form in which bands are stored and looked up in SQLite."""
     rows = settings.rows
-    keys = []
-    for band in range(settings.bands):
-        chunk = array("I", [band, *values[band * rows : (band + 1) * rows]]).tobytes()
-        keys.append(xxhash.xxh64_intdigest(chunk) - (1 << 63))
-    return keys
+    # one buffer of [band, row values...] records, hashed record by record (numpy because
+    # this runs for every page and every lookup; the keys equal array("I")-built ones)
+    table = np.empty((settings.bands, rows + 1), dtype=np.uint32)
+    table[:, 0] = np.arange(settings.bands, dtype=np.uint32)
+    table[:, 1:] = np.asarray(values, dtype=np.uint32).reshape(settings.bands, rows)
+    buffer, width = table.tobytes(), (rows + 1) * 4
+    return [
+        xxhash.xxh64_intdigest(buffer[i : i + width]) - (1 << 63)
+        for i in range(0, len(buffer), width)
+    ]
 
 
-def estimated_jaccard(a: list[int], b: list[int]) -> float:
+def signature_array(blob: bytes) -> np.ndarray:
+    """A stored signature as a numpy array, for fast estimates."""
+    return np.frombuffer(blob, dtype=np.uint32)
+
+
+def estimated_jaccard(a: list[int] | np.ndarray, b: list[int] | np.ndarray) -> float:
     """MinHash estimate of the Jaccard similarity (standard error sqrt(J(1-J)/num_perm),
     0.03 at J = 0.5 with 256 permutations); used only to skip hopeless candidates."""
-    if not a or len(a) != len(b):
+    a, b = np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    if not len(a) or len(a) != len(b):
         return 0.0
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    return float(np.count_nonzero(a == b)) / len(a)
 
 
 @dataclass(frozen=True)

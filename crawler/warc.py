@@ -20,6 +20,10 @@ its last whole gzip member (its last whole record), renamed and indexed.
 
 Revisits follow WARC 1.1's identical-payload-digest profile: the revisit record carries the
 new response's HTTP headers and points at the original by URI, date and record id.
+
+Replay: point a pywb collection's ``archive_paths`` and ``index_paths`` at ``archive/warc/``
+(pywb reads every ``*.cdxj`` of an index folder; pywb itself is not installed or tested here,
+warcio's reader is).
 """
 
 from __future__ import annotations

@@ -201,8 +201,9 @@ def test_a_cut_file_is_repaired_when_the_next_crawl_opens(crawled, tmp_path):
 
 
 @pytest.fixture
-def middleware(tmp_path):
-    crawler = get_crawler(settings_dict={"HARVEST_DB": str(tmp_path / "harvest.db")})
+def middleware(tmp_path, request):
+    settings = {"HARVEST_DB": str(tmp_path / "harvest.db"), **getattr(request, "param", {})}
+    crawler = get_crawler(settings_dict=settings)
     mw = WarcArchiveMiddleware.from_crawler(crawler)
 
     class Spider:
@@ -243,3 +244,14 @@ def test_redirects_and_errors_are_archived_and_located_in_meta(middleware):
     assert reader.response(first["warc_file"], first["warc_offset"]).status == 301
     fields = reader.request_fields(first["warc_file"], first["warc_offset"], first["warc_length"])
     assert fields["Harvest-List-Title"] == "通知"
+
+
+@pytest.mark.parametrize("middleware", [{"HARVEST_WARC_MAX_BYTES": 1}], indirect=True)
+def test_max_bytes_setting_rotates_files(middleware):
+    mw, root = middleware
+    for n in range(3):
+        request = Request(f"http://gov.example/{n}")
+        mw.process_response(request, HtmlResponse(request.url, body=b"<p>%d</p>" % n))
+    mw.spider_closed(None)
+    assert len(list((root / "warc").glob("unit-*.warc.gz"))) == 3
+    assert len(list((root / "warc").glob("unit-*.cdxj"))) == 3

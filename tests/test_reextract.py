@@ -173,3 +173,25 @@ def test_cli_prints_counts_and_a_progress_bar(db_path):
     assert result.exit_code == 0, result.output
     assert "pages: 5, changed: 0, unchanged: 5" in result.stdout
     assert "5/5" in result.stderr and "page/s" in result.stderr
+
+
+def test_missing_records_are_counted_and_fail_the_command(db_path):
+    (warc_file,) = one(
+        db_path, "SELECT DISTINCT warc_file FROM sources WHERE site = 'demo_docshare2'"
+    )
+    (db_path.parent / warc_file).unlink()
+    result = CliRunner().invoke(cli, ["reextract", "--db", str(db_path), "--quiet"])
+    assert result.exit_code == 1
+    assert "pages: 10, changed: 0, unchanged: 7, no text: 0, unreadable: 3" in result.stdout
+
+
+def test_export_of_the_crawl_matches_the_schema(db_path):
+    out = io.StringIO()
+    count, cursor = export(db_path, out)
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert count == len(records) == 8 and cursor == records[-1]["document_id"]
+    for record in records:
+        jsonschema.validate(record, schema)
+    assert sum(len(r["sources"]) for r in records) == 10
+    assert all(r["cluster_id"] is not None for r in records)

@@ -78,6 +78,10 @@ _LABEL_LINE = re.compile(
     r")\s*[:：]"
 )
 _LABEL_MAX = 100
+# "发布于2021-10-22 …": a label without a colon, but always followed by the date.
+_DATED_LABEL = re.compile(
+    r"^(?:发布于|发表于|更新于|上传于|發佈於|發表於)\s*[:：]?\s*(?:19|20)\d{2}"
+)
 
 # Short lines that are boilerplate as a whole (possibly with a few extra words around).
 _SHORT_PHRASES = re.compile(
@@ -94,7 +98,8 @@ _SHORT_MAX = 60
 # Headings of link lists; the list items themselves go by the link test in extract.
 _LIST_HEADS = re.compile(
     r"^(?:相关阅读|相关文章|相关文档|相关推荐|相关链接|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢"
-    r"|热门文章|最新文章|精彩推荐|延伸阅读|推荐阅读|相关閱讀|相關文章)$"
+    r"|热门文章|最新文章|精彩推荐|延伸阅读|推荐阅读|相关閱讀|相關文章|您可能关注的文档|您可能感兴趣的"
+    r"|猜你感兴趣|相关资料|相关范文|热门搜索|大家都在看)[:：]?$"
 )
 _URL_LINE = re.compile(
     r"^\s*(?:https?://|www\.)\S+(?:\s+\S*\.(?:html?|shtml|aspx?|php)\S*)?\s*$", re.I
@@ -106,8 +111,62 @@ _NAV_ROW = re.compile(r"^(?:[^|｜·•]{1,12}[|｜·•]){2,}[^|｜·•]{0,12}
 _ISO_DATE_LINE = re.compile(
     r"^[\[(（【]?\s*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[\])）】]?$"
 )
+# Pager lines of paginated previews: "第 1 页 共 3 页", "第2页/共5页", "1/3".
+_PAGER_LINE = re.compile(r"^(?:第\s*\d+\s*页)?\s*[/,，]?\s*(?:共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$")
+# Lines made only of interface words (buttons, counters): each token alone is harmless in a
+# sentence, a line of nothing else is a toolbar.
+_UI_WORDS = frozenset(
+    [
+        "举报",
+        "免费下载",
+        "立即下载",
+        "下载",
+        "收藏",
+        "分享",
+        "打印",
+        "关闭",
+        "评论",
+        "点赞",
+        "纠错",
+        "我要纠错",
+        "返回",
+        "顶部",
+        "返回顶部",
+        "上一页",
+        "下一页",
+        "首页",
+        "尾页",
+        "末页",
+        "加入收藏",
+        "复制链接",
+        "微信",
+        "微博",
+        "QQ空间",
+        "字号",
+        "大",
+        "中",
+        "小",
+        "默认",
+        "放大",
+        "缩小",
+        "阅读",
+        "浏览",
+        "次",
+        "人",
+        "赞",
+        "踩",
+        "VIP",
+        "会员",
+    ]
+)
+_TOKENS = re.compile(r"[\s【】\[\]()（）|｜:：,，/·•]+")
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
 _SENTENCE_END = re.compile(r"[。；;！!？]\s*$")
+
+
+def _only_ui_words(line: str) -> bool:
+    tokens = [t for t in _TOKENS.split(line) if t and not t.isdigit()]
+    return bool(tokens) and all(t in _UI_WORDS for t in tokens)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -118,7 +177,11 @@ def is_boilerplate(line: str) -> bool:
     n = len(s)
     if _URL_LINE.match(s) or _LIST_HEADS.match(s) or _ISO_DATE_LINE.match(s):
         return True
+    if n <= 40 and (_PAGER_LINE.match(s) or _only_ui_words(s)):
+        return True
     if n <= _FOOTER_MAX and _FOOTER_SHAPES.search(s) and not _SENTENCE_END.search(s):
+        return True
+    if n <= _LABEL_MAX and _DATED_LABEL.match(s):
         return True
     if n <= _LABEL_MAX and _LABEL_LINE.match(s):
         # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.

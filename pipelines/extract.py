@@ -108,6 +108,12 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::|(?<!\d)-|-(?!\d))
 # trafilatura renders table rows as "| cell | cell |".
 _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 _DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
+_TITLE_CLASS = re.compile(r"title|biaoti|\bbt\b|\btit\b|headline", re.I)
+# Words that name a document; a logo heading or site name has none of them.
+_DOC_WORDS = re.compile(
+    r"总结|總結|计划|計劃|报告|報告|要点|要點|方案|汇报|彙報|匯報|规划|規劃|述职|述職|意见|意見|通知"
+    r"|情况|情況|打算|思路|安排|范文|範文"
+)
 _META_DATE_NAMES = (
     "pubdate",
     "publishdate",
@@ -204,8 +210,15 @@ def _find_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None
 
 
 def _headings(tree: lxml.html.HtmlElement) -> list[str]:
+    """Texts that may be the document's title, in page order: h1-h3, bold lines, and elements
+    whose class or id says title (title, bt, biaoti, tit, headline)."""
     texts = []
-    for element in tree.iter("h1", "h2", "h3"):
+    for element in tree.iter("h1", "h2", "h3", "h4", "strong", "b", "div", "td", "p", "span"):
+        tag = element.tag
+        if tag in ("div", "td", "p", "span"):
+            names = f"{element.get('class') or ''} {element.get('id') or ''}"
+            if not _TITLE_CLASS.search(names):
+                continue
         text = " ".join(element.text_content().split())
         if 4 <= len(text) <= 120:
             texts.append(text)
@@ -222,9 +235,10 @@ def choose_title(
 ) -> tuple[str | None, str]:
     """The document's own title and where it came from.
 
-    Preference: the guideline meta tag, the TitleStart comment, a heading that is also a
-    segment of ``<title>`` (so the site suffix goes), 本文标题:, the longest ``<title>``
-    segment, the list page's link text, the first heading.
+    Preference: the guideline meta tag; the TitleStart comment; a heading that is also (a
+    segment of) ``<title>``, so the site suffix goes; 本文标题:; a ``<title>`` segment; a
+    heading; the list page's link text. Within each source, text naming a document (总结,
+    计划, 报告 ...) beats text that does not (a site or agency name in a logo heading).
     """
     value = _first(metas, _META_TITLE_NAMES)
     if value:
@@ -234,24 +248,38 @@ def choose_title(
         value = " ".join(_TAGS.sub("", m.group(1)).split())
         if value:
             return lxml.html.fromstring(f"<p>{value}</p>").text_content(), "comment"
-    segments = [s for s in _TITLE_SPLIT.split(title_tag or "") if s.strip()]
-    squashed = {squash(s): s.strip() for s in segments}
+    segments = [s.strip() for s in _TITLE_SPLIT.split(title_tag or "") if s.strip()]
+    squashed = {squash(s) for s in segments}
     whole = squash(title_tag or "")
-    for heading in headings:
-        core = squash(heading)
-        if core in squashed or (
+
+    def in_title_tag(text: str) -> bool:
+        core = squash(text)
+        return core in squashed or (
             len(core) >= 6 and (whole.startswith(core) or whole.endswith(core))
-        ):
-            return heading, "heading"
+        )
+
+    def best(texts: list[str]) -> str | None:
+        named = [t for t in texts if _DOC_WORDS.search(t)]
+        return named[0] if named else (texts[0] if texts else None)
+
+    matching = sorted((h for h in headings if in_title_tag(h)), key=len, reverse=True)
+    found = matching[0] if matching and _DOC_WORDS.search(matching[0]) else None
+    if found:
+        return found, "heading"
     m = _DOC_TITLE_LINE.search(page_text)
     if m:
         return m.group(1).strip(), "doc-share"
-    if segments:
-        return max(segments, key=len).strip(), "title-tag"
-    if list_title:
-        return str(list_title).strip(), "list"
-    if headings:
-        return headings[0], "heading"
+    by_length = sorted(segments, key=len, reverse=True)
+    for source, value in (
+        ("title-tag", next((t for t in by_length if _DOC_WORDS.search(t)), None)),
+        ("heading", next((t for t in headings if _DOC_WORDS.search(t)), None)),
+        ("list", str(list_title).strip() if list_title else None),
+        ("heading", matching[0] if matching else None),
+        ("title-tag", by_length[0] if by_length else None),
+        ("heading", best(headings)),
+    ):
+        if value:
+            return value, source
     return None, "none"
 
 

@@ -20,8 +20,8 @@ _YMD = re.compile(
 )
 # Info-bar labels whose value is the publication date of the page itself.
 _DATE_LABEL = re.compile(
-    r"(?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发文日期|上传时间|上傳時間|更新时间|公开日期"
-    r"|时间|日期|時間)\s*[:：]\s*"
+    r"(?:(?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发文日期|上传时间|上傳時間|更新时间|公开日期"
+    r"|时间|日期|時間)\s*[:：]|发布于|发表于|更新于|上传于|發佈於|發表於)\s*"
     r"((?:19|20)\d{2}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2})"
 )
 # A signature date is a line of its own: "2019年6月27日" or "二〇一九年六月二十七日".

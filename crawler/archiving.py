@@ -15,9 +15,8 @@ RetryMiddleware retries a 5xx (each attempt is archived).
 Settings: ``HARVEST_WARC_ENABLED`` (default True), ``HARVEST_WARC_MAX_BYTES`` (rotation size,
 default 1 GB), ``HARVEST_WARC_GZIP_LEVEL`` (6), ``HARVEST_WARC_REVISITS`` (True: a payload
 archived before becomes a revisit record; False archives every copy in full and records no
-payloads, e.g. to measure what revisits save),
-``HARVEST_WARC_DIR`` (archive folder; default the folder of ``HARVEST_DB``, files go to its
-``warc/``).
+payloads, e.g. to measure what revisits save). Files go to ``warc/`` in the folder of
+``HARVEST_DB``.
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
 class WarcArchiveMiddleware:
     """Archives each downloaded response with its request; see the module docstring."""
 
-    def __init__(self, crawler, archive_root: Path, db_path: str | None) -> None:
+    def __init__(self, crawler, archive_root: Path, db_path: str) -> None:
         self.crawler = crawler
         self.archive_root = archive_root
         self.db_path = db_path
@@ -71,14 +70,11 @@ class WarcArchiveMiddleware:
         if not settings.getbool("HARVEST_WARC_ENABLED", True):
             raise NotConfigured("HARVEST_WARC_ENABLED is off")
         db_path = settings.get("HARVEST_DB")
-        root = settings.get("HARVEST_WARC_DIR")
-        if root:
-            archive_root = Path(root)
-        elif db_path:
-            archive_root = archive_root_of(db_path)
-        else:
-            raise NotConfigured("neither HARVEST_WARC_DIR nor HARVEST_DB is set")
-        middleware = cls(crawler, archive_root, db_path)
+        if not db_path:
+            raise NotConfigured("HARVEST_DB is not set")
+        # One archive folder for the database, its raw pages and its WARC files: locations
+        # are stored relative to it, and re-extraction finds the files from the database.
+        middleware = cls(crawler, archive_root_of(db_path), db_path)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -86,7 +82,7 @@ class WarcArchiveMiddleware:
     def spider_opened(self, spider) -> None:
         site = getattr(spider, "site", None)
         name = getattr(site, "name", None) or spider.name
-        payloads = PayloadIndex(self.db_path) if self.db_path and self.revisits else None
+        payloads = PayloadIndex(self.db_path) if self.revisits else None
         self.writer = WarcWriter(
             self.archive_root, name, self.max_bytes, payloads, gzip_level=self.gzip_level
         )

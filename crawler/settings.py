@@ -44,7 +44,6 @@ HARVEST_WARC_ENABLED = True
 HARVEST_WARC_MAX_BYTES = 1024**3  # rotate WARC files at 1 GB
 HARVEST_WARC_GZIP_LEVEL = 6
 HARVEST_WARC_REVISITS = True  # identical payloads as revisit records
-HARVEST_WARC_DIR = None  # default: the folder of HARVEST_DB
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

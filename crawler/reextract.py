@@ -7,7 +7,9 @@ Out: for every page whose re-extracted text differs from its current document, t
      ``document_versions`` row, near-duplicate clustering), through the crawl's own stages:
      ``pipelines.extract.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline`` ->
      ``pipelines.dedup.DedupPipeline`` -> ``crawler.storage.store_pages``. Pages whose text is
-     unchanged are not written at all. Returns (and prints) a :class:`Summary`.
+     unchanged are not written at all. Then the document pages the crawl archived but stored
+     nothing for (no text came out then) are tried again, found through the CDXJ indexes.
+     Returns (and prints) a :class:`Summary`.
 
 Each page is rebuilt as the crawl saw it: the body from its response record (a revisit's from
 the original record), the status and headers of that response, and the list page URL, link
@@ -65,6 +67,7 @@ class Summary:
     unchanged: int = 0
     empty: int = 0  # no text any more (kept as it was)
     unreadable: int = 0  # WARC record missing or unreadable
+    recovered: int = 0  # archived document pages the crawl stored no text for, stored now
     resumed_after: int | None = None  # source id of the checkpoint resumed from
     stored: dict[str, int] = field(default_factory=dict)  # store_pages counts
 
@@ -111,7 +114,8 @@ class Reextractor:
         self.conn.execute(CHECKPOINT_SCHEMA)
         self.batch_size = batch_size
         self.payloads = PayloadIndex(self.db_path)
-        self.reader = WarcReader(archive_root_of(self.db_path), self.payloads)
+        self.root = archive_root_of(self.db_path)
+        self.reader = WarcReader(self.root, self.payloads)
         self.extract = ExtractPipeline()
         self.normalise = NormalisePipeline()
         self.dedup = DedupPipeline(self.db_path, settings=stored_settings(self.conn))
@@ -173,9 +177,77 @@ class Reextractor:
             return None
         item = self.dedup.process_item(item)
         row = store_row_of(item)
-        row["raw_path"], row["body_sha1"] = source["raw_path"], source["body_sha1"]
-        summary.changed += 1
+        if source["raw_path"]:
+            row["raw_path"], row["body_sha1"] = source["raw_path"], source["body_sha1"]
+        else:  # a page stored for the first time: keep its raw copy as the crawl would
+            from pipelines.store import save_raw
+
+            row["raw_path"], row["body_sha1"] = save_raw(
+                self.root / "raw", item["site"], item["body"]
+            )
+        if source["id"] is None:
+            summary.recovered += 1
+        else:
+            summary.changed += 1
         return row
+
+    def dropped(self, site: str | None, since: str | None) -> list[dict[str, Any]]:
+        """Document pages the crawl fetched (status 200) but stored no text for, e.g. the
+        extractor found none then: their latest WARC record, shaped like a sources row.
+
+        Found from the CDXJ indexes: a response whose URL no source has and whose request
+        record names the list page that linked it (list pages and robots.txt name none)."""
+        from crawler.warc import WARC_DIR, iter_index, site_of
+
+        redirected = {
+            row[0]
+            for row in self.conn.execute("SELECT final_url FROM sources WHERE final_url != url")
+        }
+        latest: dict[str, dict[str, Any]] = {}
+        for entry in iter_index(self.root, site):
+            url = entry["url"]
+            if entry.get("status") != "200" or url in redirected:
+                continue
+            ts = entry["timestamp"]
+            fetched = f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}T{ts[8:10]}:{ts[10:12]}:{ts[12:14]}+00:00"
+            if since and fetched < since:
+                continue
+            if url in latest:
+                if fetched > latest[url]["fetched_at"]:
+                    latest[url].update(fetched_at=fetched, entry=entry)
+                continue
+            if self.conn.execute("SELECT 1 FROM sources WHERE url = ?", [url]).fetchone():
+                continue
+            latest[url] = {"fetched_at": fetched, "entry": entry}
+        found = []
+        for url, seen in sorted(latest.items()):
+            entry = seen["entry"]
+            location = (
+                f"{WARC_DIR}/{entry['filename']}",
+                int(entry["offset"]),
+                int(entry["length"]),
+            )
+            if not self.reader.request_fields(*location).get(_LISTING["list_url"]):
+                continue
+            found.append(
+                {
+                    "id": None,
+                    "site": site_of(entry["filename"]),
+                    "url": url,
+                    "final_url": url,
+                    "fetched_at": seen["fetched_at"],
+                    "warc_file": location[0],
+                    "warc_offset": location[1],
+                    "warc_length": location[2],
+                    "payload_digest": entry.get("digest"),
+                    "list_url": None,
+                    "list_date": None,
+                    "content_hash": None,
+                    "raw_path": None,
+                    "body_sha1": None,
+                }
+            )
+        return found
 
     def store(self, rows: list[dict[str, Any]], summary: Summary) -> None:
         if not rows:
@@ -250,6 +322,18 @@ class Reextractor:
                 )
                 bar.update(len(batch))
                 bar.set_postfix(changed=summary.changed, refresh=False)
+        # Pages never stored are few and found afresh each time (stored ones drop out).
+        dropped = self.dropped(site, since)
+        with tqdm(
+            total=len(dropped),
+            unit="page",
+            disable=not progress or not dropped,
+            desc="unstored pages",
+        ) as bar:
+            for start in range(0, len(dropped), self.batch_size):
+                batch = dropped[start : start + self.batch_size]
+                self.store([row for s in batch if (row := self.process(s, summary))], summary)
+                bar.update(len(batch))
         # Finished: the next run of this selection starts from the beginning again.
         self.conn.execute("DELETE FROM reextract_checkpoints WHERE selection = ?", [selection])
         return summary
@@ -290,8 +374,9 @@ def reextract_command(
     """Re-run extraction, normalisation and deduplication over archived pages (no network).
 
     Reads each stored page's WARC record; a page whose text now comes out differently gets a
-    new document version, unchanged pages are left alone. An interrupted run resumes where it
-    stopped (same --site/--since) unless --restart is given.
+    new document version, unchanged pages are left alone; archived document pages that gave
+    no text when crawled are tried again. An interrupted run resumes where it stopped (same
+    --site/--since) unless --restart is given. Exits 1 when a WARC record could not be read.
     """
     summary = reextract(db_path, site, since, restart=restart, progress=not quiet)
     if summary.resumed_after:
@@ -299,6 +384,7 @@ def reextract_command(
     click.echo(
         f"pages: {summary.pages}, changed: {summary.changed}, unchanged: {summary.unchanged}, "
         f"no text: {summary.empty}, unreadable: {summary.unreadable}, "
+        f"stored for the first time: {summary.recovered}, "
         f"new documents: {summary.stored.get('new', 0)}"
     )
     if summary.unreadable:

@@ -677,6 +677,25 @@ class WarcReader:
         self.close()
 
 
+def site_of(warc_name: str) -> str | None:
+    """The site a WARC file (or its index) belongs to, from its name."""
+    name = Path(warc_name).name.removesuffix(".cdxj")
+    match = _FILE_NAME.match(name if name.endswith((".gz", OPEN_SUFFIX)) else name + ".warc.gz")
+    return match["site"] if match else None
+
+
+def iter_index(archive_root: str | Path, site: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every line of the CDXJ indexes under ``<archive_root>/warc/`` (of one site), as its JSON
+    fields plus ``timestamp`` (14 digits), file by file."""
+    for index in sorted((Path(archive_root) / WARC_DIR).glob("*.cdxj")):
+        if site is not None and site_of(index.name) != site:
+            continue
+        with index.open(encoding="utf-8") as lines:
+            for line in lines:
+                _, timestamp, fields = line.split(" ", 2)
+                yield {**json.loads(fields), "timestamp": timestamp}
+
+
 def iter_records(path: Path) -> Iterator[tuple[str, str | None, int, int]]:
     """``(type, target URI, offset, length)`` of every record of one WARC file."""
     with path.open("rb") as fh:

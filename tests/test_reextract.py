@@ -195,3 +195,28 @@ def test_export_of_the_crawl_matches_the_schema(db_path):
         jsonschema.validate(record, schema)
     assert sum(len(r["sources"]) for r in records) == 10
     assert all(r["cluster_id"] is not None for r in records)
+
+
+def test_a_page_stored_without_text_is_recovered_from_the_archive(db_path, monkeypatch):
+    """A document page the crawl archived but stored nothing for (as when the extractor
+    found no text) is found through the CDXJ index and stored once the rules yield text."""
+    url, site, document_id = one(
+        db_path,
+        "SELECT url, site, document_id FROM sources WHERE site = 'demo_docshare1'"
+        " ORDER BY id LIMIT 1",
+    )
+    db = sqlite3.connect(db_path)
+    db.execute("DELETE FROM document_versions WHERE url = ?", [url])
+    db.execute("DELETE FROM sources WHERE url = ?", [url])
+    db.commit()
+    db.close()
+
+    summary = reextract(db_path, progress=False)
+    assert (summary.pages, summary.unchanged, summary.recovered) == (10, 9, 1)
+    assert one(
+        db_path, "SELECT site, document_id, warc_file IS NOT NULL FROM sources WHERE url = ?", [url]
+    ) == (site, document_id, 1)
+    # Listing hints came back from the request record.
+    (list_url,) = one(db_path, "SELECT list_url FROM sources WHERE url = ?", [url])
+    assert list_url and list_url.endswith(".html")
+    assert reextract(db_path, progress=False).recovered == 0  # stored now: a source like any

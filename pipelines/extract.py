@@ -45,7 +45,8 @@ _CONTAINERS = [
         "//*[@id='zoom' or @id='Zoom' or @id='fontzoom']",
     )
 ]
-_CONTAINER_MIN = 40  # characters; a smaller match is an empty shell or an attachment box
+_CONTAINER_MIN = 40
+_REGION_SLACK = 0.97  # characters; a smaller match is an empty shell or an attachment box
 
 _BLOCK = frozenset(
     [
@@ -440,12 +441,19 @@ def extract(
             fast=True,
             config=_trafilatura_config(),
         )
-        lines = [_TABLE_EDGES.sub("", " ".join(x.split())) for x in (extracted or "").split("\n")]
+        lines = [
+            _TABLE_EDGES.sub("", " ".join(x.split())).replace("\\|", "|")
+            for x in (extracted or "").split("\n")
+        ]
         lines = [x for x in lines if x]
         method = "trafilatura"
         # trafilatura drops folded or oddly nested paragraphs (previews, flat <p> lists); when
         # the one dominant text block holds clearly more body text, that block is the body.
-        if region_lines and _han(clean_lines(region_lines)[0]) >= _han(clean_lines(lines)[0]):
+        # The region also wins near-ties: it keeps <br> line breaks that trafilatura turns into
+        # spaces inside table cells, and trafilatura's extra characters are often the title.
+        if region_lines and _han(clean_lines(region_lines)[0]) >= _REGION_SLACK * _han(
+            clean_lines(lines)[0]
+        ):
             lines, method = region_lines, "region"
         if sum(len(x) for x in lines) < _CONTAINER_MIN:
             lines, method = page_lines, "page"

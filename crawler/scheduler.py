@@ -60,7 +60,11 @@ class CrawlLauncher:
     def __call__(self, site: str) -> int | None:
         if self.stopping.is_set():
             return None
-        process = subprocess.Popen(crawl_command(site, self.config_path, self.db_path))
+        # A session of its own: Ctrl-C in a terminal reaches only the scheduler, which passes
+        # on exactly one SIGINT (a second one would make Scrapy stop without closing cleanly).
+        process = subprocess.Popen(
+            crawl_command(site, self.config_path, self.db_path), start_new_session=True
+        )
         with self.lock:
             self.running[site] = process
         logger.info("site %s: crawl started (pid %d)", site, process.pid)

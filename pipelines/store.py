@@ -189,7 +189,7 @@ class StorePipeline:
             + stats.get("downloader/exception_count", 0)
             + sum(v for k, v in spider_stat.items() if k.startswith("http_error/"))
         )
-        failed = pages == 0 or stats.get("spider_exceptions/count", 0) > 0 or reason == "shutdown"
+        failed = pages == 0 or stats.get("spider_exceptions/count", 0) > 0
         started = stats.get("start_time")
         responses = {
             k.rsplit("/", 1)[1]: v
@@ -200,7 +200,8 @@ class StorePipeline:
             "site": site,
             "started": self.started,
             "finished": _now(),
-            "status": "failed" if failed else "ok",
+            # "shutdown": stopped by SIGINT/SIGTERM after finishing the requests in flight
+            "status": "failed" if failed else "interrupted" if reason == "shutdown" else "ok",
             "finish_reason": reason,
             "pages_fetched": pages,
             "documents_seen": self.counts["sources"],

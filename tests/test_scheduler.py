@@ -156,3 +156,65 @@ def test_scheduler_fires_a_crawl_records_it_and_stops_on_sigterm(tmp_path):
     assert ("demo_gov", "ok") in recorded_runs()
     assert "site demo_gov: crawl started" in output
     assert "stopping; waiting for running crawls" in output
+
+
+def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_path):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, SiteControls, serve_directory
+
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
+    data["defaults"]["schedule"] = "*/1 * * * * *"
+    data["defaults"]["politeness"]["concurrent_requests_per_domain"] = 1
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    db_path = tmp_path / "harvest.db"
+    lock = tmp_path / "locks" / "demo_gov.lock"
+    controls = SiteControls(
+        delay={
+            "/gov/kjj/201906/t20190628_358021.html": 2.0,
+            "/gov/kjj/201903/t20190305_352210.html": 2.0,
+        }
+    )
+    with serve_directory(controls=controls) as base_url:
+        scheduler = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "schedule",
+                "--config",
+                str(config_path),
+                "--db",
+                str(db_path),
+                "--jitter",
+                "0",
+            ],
+            env={**os.environ, DEMO_URL_VARIABLE: base_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        # wait until the crawl is inside a slow document request
+        while time.monotonic() < deadline and not any(
+            path in controls.delay for path, *_ in controls.requests
+        ):
+            time.sleep(0.1)
+        assert lock.exists() and lock.read_text().strip(), "no crawl started"
+        scheduler.send_signal(signal.SIGTERM)
+        output, _ = scheduler.communicate(timeout=90)
+    assert scheduler.returncode == 0, output
+    db = sqlite3.connect(db_path)
+    runs = db.execute("SELECT status, finish_reason FROM runs").fetchall()
+    db.close()
+    assert runs == [("interrupted", "shutdown")], output
+    assert "stopping; waiting for running crawls" in output

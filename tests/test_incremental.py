@@ -230,3 +230,17 @@ def test_killed_crawl_resumes_to_the_same_rows(site, tmp_path):
     result = crawl(site)
     assert result.returncode == 0, result.stderr
     assert snapshot(site) == reference
+
+
+def test_a_huge_page_is_dropped_with_a_reason_and_the_rest_is_stored(site):
+    data = yaml.safe_load(site["config"].read_text(encoding="utf-8"))
+    data["defaults"]["limits"]["max_page_bytes"] = 64 * 1024
+    site["config"].write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    article = site["root"] / ARTICLES[0].lstrip("/")
+    padding = b"<p>" + "重复的填充内容。".encode("gb18030") * 20000 + b"</p>"
+    article.write_bytes(article.read_bytes().replace(b"</body>", padding + b"</body>"))
+    result = crawl(site)
+    assert "larger than download max size" in result.stderr
+    assert ARTICLES[0] in result.stderr
+    urls = {u for (u,) in query(site, "SELECT url FROM sources")}
+    assert urls == {site["base_url"] + a for a in ARTICLES[1:]}

@@ -158,8 +158,17 @@ def archive(path: Path) -> sqlite3.Connection:
 
 
 def rss_mib() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MiB.
+
+    VmHWM from /proc where there is one: ru_maxrss keeps the parent's high-water mark across
+    fork and exec, so in the scale-phase child it would report the corpus process's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def pr(found: set[tuple[int, int]], truth: set[tuple[int, int]]) -> tuple[float, float]:

@@ -24,9 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Python puts this folder first on sys.path, where benchmarks/incremental.py would shadow the
-# `incremental` package Twisted (Scrapy) imports.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
 
 from crawler.reextract import reextract  # noqa: E402

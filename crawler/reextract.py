@@ -49,10 +49,6 @@ CREATE TABLE IF NOT EXISTS reextract_checkpoints (
 )
 """
 
-# Source columns that describe fetching, not the text: store_pages sets them as if the page had
-# just been fetched and found changed, which would wrongly shorten its re-fetch interval.
-_FETCH_STATE = ("last_checked", "refetch_interval", "next_fetch_after", "changes")
-
 _LISTING = {
     "list_url": "Harvest-List-URL",
     "list_title": "Harvest-List-Title",
@@ -121,8 +117,6 @@ class Reextractor:
         self.dedup = DedupPipeline(self.db_path, settings=stored_settings(self.conn))
         self.dedup.open_spider()
         self.families = dict(self.conn.execute("SELECT site, family FROM site_families"))
-        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(sources)")}
-        self.fetch_state = [c for c in _FETCH_STATE if c in columns]
 
     def close(self) -> None:
         self.dedup.close_spider()
@@ -252,23 +246,8 @@ class Reextractor:
     def store(self, rows: list[dict[str, Any]], summary: Summary) -> None:
         if not rows:
             return
-        marks = ", ".join("?" for _ in rows)
-        kept = (
-            self.conn.execute(
-                f"SELECT url, {', '.join(self.fetch_state)} FROM sources WHERE url IN ({marks})",
-                [r["url"] for r in rows],
-            ).fetchall()
-            if self.fetch_state
-            else []
-        )
-        for key, value in store_pages(self.db, rows).items():
+        for key, value in store_pages(self.db, rows, fetched=False).items():
             summary.stored[key] = summary.stored.get(key, 0) + value
-        if kept:
-            assignments = ", ".join(f"{c} = ?" for c in self.fetch_state)
-            self.conn.executemany(
-                f"UPDATE sources SET {assignments} WHERE url = ?",
-                [(*values, url) for url, *values in kept],
-            )
 
     def run(
         self,

@@ -184,6 +184,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
+# Source columns that describe fetching rather than the text (see store_pages(fetched=False)).
+FETCH_STATE = ("last_checked", "refetch_interval", "next_fetch_after", "changes")
+
+
 @dataclass(frozen=True)
 class Refetch:
     """Bounds of the adaptive re-fetch interval of a known document URL, in seconds."""
@@ -220,7 +224,10 @@ def _insert(
 
 
 def store_pages(
-    db: sqlite_utils.Database, rows: Iterable[dict[str, Any]], refetch: Refetch = Refetch()
+    db: sqlite_utils.Database,
+    rows: Iterable[dict[str, Any]],
+    refetch: Refetch = Refetch(),
+    fetched: bool = True,
 ) -> dict[str, int]:
     """Write a batch of extracted pages in one transaction.
 
@@ -230,6 +237,9 @@ def store_pages(
     ``last_seen``, never a second row. Text is never overwritten: when a known URL serves a new
     text, that text becomes (or joins) another document, the URL's ``document_versions`` gain
     a row, and the old document stays as it was.
+
+    ``fetched=False`` (re-extraction from the archive) records the texts without touching what
+    describes fetching: a URL's re-fetch interval, next due time, last check and change count.
 
     Returns counts: ``new`` documents, ``updated`` (an existing document seen again),
     ``sources`` written, and per URL ``new_urls``, ``changed`` (of which ``shrunk``: the new
@@ -273,14 +283,17 @@ def store_pages(
                 counts["shrunk"] += len(row["text"] or "") < old_length / 2
             interval = refetch.next(previous[1] if previous else None, changed)
             source = {k: row.get(f"source_{k}", row.get(k)) for k in SOURCE_COLUMNS if k != "id"}
-            source.update(
-                document_id=document_id,
-                first_seen=seen,
-                last_checked=seen,
-                refetch_interval=interval,
-                next_fetch_after=_after(seen, interval),
-                changes=(previous[2] + changed) if previous else 0,
-            )
+            source.update(document_id=document_id, first_seen=seen)
+            if fetched or previous is None:
+                source.update(
+                    last_checked=seen,
+                    refetch_interval=interval,
+                    next_fetch_after=_after(seen, interval),
+                    changes=(previous[2] + changed) if previous else 0,
+                )
+            else:
+                for column in FETCH_STATE:
+                    source.pop(column)
             _insert(conn, "sources", source, upsert_on="url")
             conn.execute(
                 "INSERT INTO document_versions (url, document_id, content_hash, first_seen,"

@@ -19,7 +19,7 @@ from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE
 from crawler.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
 from pipelines.extract import extract
 from pipelines.normalise import normalise
-from tests.test_e2e import harvest
+from tests.helpers import harvest
 
 
 def crawl(db_path: Path, base_url: str, *options: str):

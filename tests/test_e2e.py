@@ -6,15 +6,14 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.config import load_config
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, PROJECT_ROOT, serve_directory
+from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.storage import connect, search
+from tests.helpers import harvest
 
 # Boilerplate that must never reach stored text (the scorer's list of leaks).
 LEAKS = [
@@ -42,19 +41,6 @@ LEAKS = [
     "字体:",
     "来源:网络",
 ]
-
-
-def harvest(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT, timeout: int = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture(scope="module")

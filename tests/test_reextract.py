@@ -18,7 +18,7 @@ from crawler.cli import cli
 from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.export import SCHEMA_FILE, export
 from crawler.reextract import reextract
-from tests.test_e2e import harvest
+from tests.helpers import harvest
 
 CHANGED_PAGE = "t20190628_358021"  # one gov report
 CORRECTION = "（本文于2026年11月更正）"

@@ -212,3 +212,20 @@ def test_unchanged_pages_are_due_later_and_not_modified_touches(tmp_path):
         "2026-11-25T19:00:00+00:00",
     )
     assert known_urls(db, "other_site") == {}
+
+
+def test_re_extraction_records_text_without_touching_fetch_state(tmp_path):
+    db = connect(tmp_path / "a.db")
+    refetch = Refetch(minimum=3600, maximum=10 * 3600)
+    store_pages(db, [page("http://gov.example/a.html", REPORT)], refetch)
+    before = db.execute(
+        "SELECT last_checked, refetch_interval, next_fetch_after, changes FROM sources"
+    ).fetchone()
+    later = page("http://gov.example/a.html", PLAN, fetched_at="2026-11-25T10:00:00+00:00")
+    counts = store_pages(db, [later], refetch, fetched=False)
+    assert counts["changed"] == 1
+    after = db.execute(
+        "SELECT last_checked, refetch_interval, next_fetch_after, changes FROM sources"
+    ).fetchone()
+    assert after == before
+    assert db.execute("SELECT count(*) FROM document_versions").fetchone()[0] == 2

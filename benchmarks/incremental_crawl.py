@@ -5,7 +5,7 @@ items down the list pages, as on a real column) and run 2 crawls it again with t
 archive. Prints requests and wall time of both runs and the ratio of requests (target: the
 second run makes under 2% of the first run's requests).
 
-    .venv/bin/python benchmarks/incremental.py [--documents 2000] [--per-page 20]
+    .venv/bin/python benchmarks/incremental_crawl.py [--documents 2000] [--per-page 20]
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ _FOOTER_SHAPES = re.compile(
     r"|(?:Copyright|copyright|COPYRIGHT)\s*(?:©|\(c\)|&copy;)?"
     r"|版权所有|版權所有"
 )
-_FOOTER_MAX = 160  # a footer row; a body paragraph mentioning a licence number is longer
+_FOOTER_MAX = 300  # a footer row, possibly several merged; body paragraphs end in 。
 
 # Labels that start a short non-body line: "label: value" rows of info bars, doc-share headers
 # and trailers, footers. Only lines up to _LABEL_MAX characters qualify.
@@ -72,12 +72,18 @@ _LABEL_LINE = re.compile(
     r"主办单位|主办|承办单位|承办|协办单位|协办|管理维护|维护单位|技术支持|备案序号|网站报障|联系电话"
     r"|发布时间|发布日期|发布机构|信息来源|文章来源|来源|作者|浏览次数|点击数|阅读次数|点击率|访问量"
     r"|时间|日期|上传时间|更新时间|页数|大小|字号|字体|分享到|责任编辑|编辑|审核|索引号|分类|文号|发文字号"
-    r"|成文日期|主题分类|名称|附件|当前位置|您当前的位置|您现在的位置|所在位置|位置"
-    r"|本文标题|本文链接|链接地址|原文地址|本文地址|免责声明|声明|上一篇|下一篇|上一条|下一条"
-    r"|發佈時間|發布時間|發佈日期|來源|當前位置|上一篇|下一篇"
+    r"|成文日期|主题分类|名称|附件|位置|声明|上一条|下一条|發佈時間|發布時間|發佈日期|來源"
     r")\s*[:：]"
 )
 _LABEL_MAX = 100
+# Labels no report sentence starts with: the line goes whatever follows (a disclaimer is a
+# full sentence ending in 。, a breadcrumb can be long).
+_STRONG_LABEL = re.compile(
+    r"^[\s【\[]*(?:当前位置|您当前的位置|您现在的位置|您的位置|所在位置|當前位置|本文标题|本文链接|链接地址"
+    r"|原文地址|本文地址|原文链接|免责声明|版权声明|免責聲明|上一篇|下一篇|上一篇文章|下一篇文章|分享到"
+    r"|转载请注明|轉載請註明)\s*[:：]"
+)
+_STRONG_MAX = 250
 # "发布于2021-10-22 …": a label without a colon, but always followed by the date.
 _DATED_LABEL = re.compile(
     r"^(?:发布于|发表于|更新于|上传于|發佈於|發表於)\s*[:：]?\s*(?:19|20)\d{2}"
@@ -160,6 +166,8 @@ _UI_WORDS = frozenset(
     ]
 )
 _TOKENS = re.compile(r"[\s【】\[\]()（）|｜:：,，/·•]+")
+_LIST_ITEM_MAX = 40
+_BODY_BEFORE_LIST = 200
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
 _SENTENCE_END = re.compile(r"[。；;！!？]\s*$")
 
@@ -180,6 +188,8 @@ def is_boilerplate(line: str) -> bool:
     if n <= 40 and (_PAGER_LINE.match(s) or _only_ui_words(s)):
         return True
     if n <= _FOOTER_MAX and _FOOTER_SHAPES.search(s) and not _SENTENCE_END.search(s):
+        return True
+    if n <= _STRONG_MAX and _STRONG_LABEL.match(s):
         return True
     if n <= _LABEL_MAX and _DATED_LABEL.match(s):
         return True
@@ -262,14 +272,51 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
     return out, removed
 
 
+# A list marker (一、 / (一) / 1、) right after a sentence end starts a new paragraph.
+_MARKER_BREAK = re.compile(
+    r"(?<=[。；;！!？?：:])\s*(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]"
+    r"|\d{1,2}[、．](?!\d))"
+)
+_FLAT_MIN = 1000  # characters: longer than any real paragraph, so a flattened body
+
+
+def resplit(lines: list[str]) -> list[str]:
+    """Split bodies flattened into one line (doc-share sites) back into paragraphs at list
+    markers that follow a sentence end. Lines of ordinary length are left alone."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) < _FLAT_MIN:
+            out.append(line)
+        else:
+            out.extend(part for part in _MARKER_BREAK.split(line) if part)
+    return out
+
+
 def clean_lines(lines: Iterable[str]) -> tuple[list[str], int]:
-    """Keep non-boilerplate lines (stripped); return them and how many were dropped."""
+    """Keep non-boilerplate lines (stripped); return them and how many were dropped.
+
+    After a link-list heading (相关阅读, 最近更新 ...) below the body, the short lines that
+    follow are its items (titles, often with dates) and go too, up to the first line that
+    reads like body text.
+    """
     kept: list[str] = []
     dropped = 0
+    in_list = False
     for line in lines:
         s = line.strip()
+        if not s:
+            continue
+        if _LIST_HEADS.match(s):
+            # Only below the body: before it, a short body heading could pass for a list item.
+            in_list = sum(len(x) for x in kept) >= _BODY_BEFORE_LIST
+            dropped += 1
+            continue
+        if in_list and len(s) <= _LIST_ITEM_MAX and not _SENTENCE_END.search(s):
+            dropped += 1
+            continue
+        in_list = False
         if is_boilerplate(s):
-            dropped += 1 if s else 0
+            dropped += 1
             continue
         kept.append(s)
     return kept, dropped

@@ -27,7 +27,14 @@ import trafilatura
 from trafilatura.settings import use_config
 
 from pipelines import metadata
-from pipelines.boilerplate import clean_lines, is_boilerplate, remove_titles, squash, strip_pinyin
+from pipelines.boilerplate import (
+    clean_lines,
+    is_boilerplate,
+    remove_titles,
+    resplit,
+    squash,
+    strip_pinyin,
+)
 from pipelines.decode import decode
 
 # Known content containers, most specific first (an outer #zoom often wraps div.TRS_Editor).
@@ -473,6 +480,7 @@ def extract(
     )
     lines, link_lines = _drop_link_lines(lines, anchors - ({squash(title)} if title else set()))
     lines, title_lines = remove_titles(lines, title)
+    lines = resplit(lines)
     # The title removal can expose a leading or trailing boilerplate line.
     while lines and is_boilerplate(lines[-1]):
         lines.pop()

@@ -124,3 +124,38 @@ def test_a_title_mentioned_in_a_sentence_stays():
     title = "科技工作总结"
     line = "会议讨论了科技工作总结的起草安排,要求各科室按时报送材料。"
     assert remove_titles([line], title) == ([line], 0)
+
+
+def test_strong_labels_drop_whole_sentences():
+    assert is_boilerplate("免责声明:本站所有文章均来自网络,如有侵权请联系删除,谢谢合作与支持。")
+    assert is_boilerplate(
+        "当前位置:首页 > 政务公开 > 规划计划 > 工作总结 > 阳江市科学技术局2019年上半年工作总结"
+    )
+
+
+def test_link_list_items_below_the_body_go():
+    body = ["今年以来," + "我局认真贯彻落实各项科技政策,推动科技创新取得明显成效。" * 8]
+    lines = [*body, "相关文章", "科技局2018年工作总结 2019-01-02", "乡镇党建工作总结"]
+    assert clean_lines(lines) == (body, 3)
+
+
+def test_short_body_headings_after_a_list_above_the_body_stay():
+    lines = ["推荐阅读", "一、上半年主要工作情况", "(一)创新驱动政策体系持续完善。"]
+    assert clean_lines(lines) == (lines[1:], 1)
+
+
+def test_resplit_flattened_body_at_markers_after_sentence_ends():
+    from pipelines.boilerplate import resplit
+
+    para = "我局认真贯彻落实各项科技政策,推动科技创新取得明显成效。" * 20
+    flat = "具体工作总结如下:一、增质保量抓知识产权工作" + para + "二、实施培育计划" + para
+    flat += "(一)出台政策" + para + "1、制订政策。第一、二季度共1.5亿元。"
+    assert resplit([flat]) == [
+        "具体工作总结如下:",
+        "一、增质保量抓知识产权工作" + para,
+        "二、实施培育计划" + para,
+        "(一)出台政策" + para,
+        "1、制订政策。第一、二季度共1.5亿元。",
+    ]
+    short = "总结如下:一、工作。二、打算。"
+    assert resplit([short]) == [short]

@@ -512,7 +512,8 @@ def dedup_command(do_rebuild: bool, db_path: str, no_progress: bool) -> None:
     links and clusters from the documents table, in one transaction.
 
     The clusters are the same as the crawl built; run it after changing the HARVEST_DEDUP_*
-    shingle size, permutations or bands.
+    shingle size, permutations or bands. A rebuild holds the archive's write lock until it
+    finishes (readers such as Datasette keep working): run it between crawls.
     """
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")

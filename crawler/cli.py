@@ -276,6 +276,10 @@ from crawler.reextract import reextract_command  # noqa: E402
 cli.add_command(reextract_command)
 cli.add_command(export_command)
 
+from crawler.clusters import dedup_command  # noqa: E402
+
+cli.add_command(dedup_command, "dedup")
+
 
 def main() -> None:
     cli(prog_name="harvest")

@@ -10,11 +10,11 @@ Out: the dedup form of the text (:func:`dedup_normalise`), its character shingle
 Everything here is pure: no database. The index and the clusters live in
 :mod:`crawler.clusters`.
 
-Why these choices (measured on 20,000 synthetic documents, see benchmarks/dedup.py):
-normalisation matters more than the algorithm (Traditional -> Simplified, pinyin removed, NFKC,
-no spaces or punctuation, numbers masked); character 5-grams because Chinese is unsegmented;
-rensa because it signs several times faster than datasketch on the same shingles with the same
-precision and recall; 64 bands of 4 rows so that pairs down to Jaccard ~0.35 become candidates,
+Why these choices (figures from benchmarks/dedup.py): normalisation matters
+more than the algorithm (Traditional -> Simplified, pinyin removed, NFKC, no spaces or
+punctuation, numbers masked); character 5-grams because Chinese is unsegmented; rensa because
+it signed the same shingles 8.5x faster than datasketch here (2,920 against 345 documents/s,
+256 permutations); 64 bands of 4 rows so that pairs down to Jaccard ~0.35 become candidates,
 which lets truncated previews (low Jaccard, high containment) reach the exact check.
 """
 

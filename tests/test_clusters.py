@@ -167,6 +167,12 @@ def test_dedup_command_rebuilds_with_a_summary(demo, tmp_path):
     assert result.exit_code == 1 and "no archive yet" in result.output
 
 
+def test_harvest_dedup_is_registered():
+    from crawler.cli import cli
+
+    assert cli.commands["dedup"] is dedup_command
+
+
 def test_canonical_rule_order():
     """gov before doc-share, then earliest published, then longest text, then lowest id."""
     docshare_early_long = canonical_key(False, "2019-01-01", 9000, 1)

@@ -13,7 +13,7 @@ punctuation, and do not consist of a label and a value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # --- pinyin annotations -------------------------------------------------------------------------
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -292,8 +292,11 @@ def resplit(lines: list[str]) -> list[str]:
     return out
 
 
-def clean_lines(lines: Iterable[str]) -> tuple[list[str], int]:
+def clean_lines(lines: Iterable[str], shadow: Sequence[str] | None = None) -> tuple[list[str], int]:
     """Keep non-boilerplate lines (stripped); return them and how many were dropped.
+
+    ``shadow`` is the same lines in Simplified Chinese for a Traditional page: the rules are
+    written in Simplified and are matched against it, while the page's own lines are kept.
 
     After a link-list heading (相关阅读, 最近更新 ...) below the body, the short lines that
     follow are its items (titles, often with dates) and go too, up to the first line that
@@ -302,20 +305,22 @@ def clean_lines(lines: Iterable[str]) -> tuple[list[str], int]:
     kept: list[str] = []
     dropped = 0
     in_list = False
-    for line in lines:
+    lines = list(lines)
+    for line, probe in zip(lines, shadow if shadow is not None else lines, strict=True):
         s = line.strip()
         if not s:
             continue
-        if _LIST_HEADS.match(s):
+        p = probe.strip()
+        if _LIST_HEADS.match(p):
             # Only below the body: before it, a short body heading could pass for a list item.
             in_list = sum(len(x) for x in kept) >= _BODY_BEFORE_LIST
             dropped += 1
             continue
-        if in_list and len(s) <= _LIST_ITEM_MAX and not _SENTENCE_END.search(s):
+        if in_list and len(p) <= _LIST_ITEM_MAX and not _SENTENCE_END.search(p):
             dropped += 1
             continue
         in_list = False
-        if is_boilerplate(s):
+        if is_boilerplate(p):
             dropped += 1
             continue
         kept.append(s)

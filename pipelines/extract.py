@@ -36,6 +36,7 @@ from pipelines.boilerplate import (
     strip_pinyin,
 )
 from pipelines.decode import decode
+from pipelines.normalise import to_simplified
 
 # Known content containers, most specific first (an outer #zoom often wraps div.TRS_Editor).
 _CONTAINERS = [
@@ -473,7 +474,14 @@ def extract(
     if title:
         title, title_pinyin = strip_pinyin(title)
         pinyin_count += title_pinyin
-    lines, dropped = clean_lines(lines)
+    # Rules are written in Simplified; a Traditional page is matched through a converted copy.
+    joined = "\n".join(lines)
+    simplified = to_simplified(joined) or ""
+    traditional = simplified != joined
+    shadow = simplified.split("\n") if traditional else None
+    if shadow is not None and len(shadow) != len(lines):
+        shadow = None
+    lines, dropped = clean_lines(lines, shadow)
     # Before title removal: a digit-less copy of the title is itself the evidence.
     digits_lost = sorted(
         {name for name, pattern in _DIGITS_LOST for x in [title or "", *lines] if pattern.search(x)}
@@ -487,11 +495,13 @@ def extract(
     body_text = "\n".join(lines)
 
     # --- metadata ---------------------------------------------------------------------------
+    probe_text = (to_simplified(page_text) or "") if traditional else page_text
+    body_probe = (to_simplified(body_text) or "") if traditional else body_text
     sign_agency, sign_date = metadata.signature(lines)
     published, date_source = None, None
     for source, value in (
         ("meta", metadata.parse_date(_first(metas, _META_DATE_NAMES))),
-        ("info-bar", _labelled_page_date(page_text, body_text)),
+        ("info-bar", _labelled_page_date(probe_text, body_probe)),
         ("near-title", _near_title_date(page_lines, title)),
         ("list", metadata.parse_date(hints.get("list_date"))),
         ("url", metadata.url_date(url)),
@@ -508,7 +518,7 @@ def extract(
     )
     spots = mojibake_spots(body_text)
     han = _han([body_text])
-    partial = bool(_PARTIAL.search(page_text))
+    partial = bool(_PARTIAL.search(probe_text))
     quality = 1.0
     if han:
         quality -= min(0.6, spots * 40 / han)  # one spot per ~40 characters is unreadable

@@ -12,6 +12,7 @@ from pathlib import Path
 import opencc
 import pytest
 
+from pipelines.decode import decode
 from pipelines.extract import ExtractPipeline, extract, mojibake_spots
 
 CORPUS = Path(__file__).parent / "fixtures" / "extraction"
@@ -248,3 +249,18 @@ def test_pipeline_drops_pages_without_text():
             {"body": b"<html><body></body></html>", "url": "http://x/"}
         )
     assert stats.values == {"harvest/extract/empty": 1}
+
+
+@pytest.mark.parametrize("name", ["gwsck_002", "sanqi_001", "trs_004", "preview_003"])
+def test_traditional_copy_of_a_page_loses_the_same_boilerplate(results, name):
+    # The rules are written in Simplified; a page whose boilerplate is in Traditional too
+    # (由互聯網用戶整理提供, 免責聲明, 當前位置) is matched through a converted copy.
+    s2t = opencc.OpenCC("s2t").convert
+    body = s2t(decode((CORPUS / CASES[name]["page"]).read_bytes()).text)
+    result = extract(body.encode("utf-8"))
+    text = T2S(result["text_original"])
+    for phrase in BOILERPLATE:
+        assert phrase not in text, phrase
+    assert text == T2S(s2t(results[name]["text_original"]))
+    assert result["published"] == CASES[name]["published"]
+    assert result["partial"] == results[name]["partial"]

@@ -38,23 +38,22 @@ from pipelines.boilerplate import (
 from pipelines.decode import decode
 from pipelines.normalise import to_simplified
 
-# Known content containers, most specific first (an outer #zoom often wraps div.TRS_Editor).
-_CONTAINERS = [
-    lxml.etree.XPath(x)
-    for x in (
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' trs_editor_view ')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' trs_paper_default ')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
-        "//*[@id='UCAP-CONTENT']",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' zfxxgk_zw_content ')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' wzcon ')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-        "//*[@id='zoom' or @id='Zoom' or @id='fontzoom']",
-    )
-]
-_CONTAINER_MIN = 40
-_REGION_SLACK = 0.97  # characters; a smaller match is an empty shell or an attachment box
+# Known content containers and their rank: the most specific first (an outer #zoom often
+# wraps div.TRS_Editor). Matched in one pass over elements that have a class or id.
+_CONTAINER_CLASSES = {
+    "TRS_Editor": 0,
+    "trs_editor_view": 1,
+    "trs_paper_default": 2,
+    "TRS_UEDITOR": 3,
+    "zfxxgk_zw_content": 5,
+    "wzcon": 6,
+    "article-content": 7,
+}
+_CONTAINER_IDS = {"UCAP-CONTENT": 4, "zoom": 8, "Zoom": 8, "fontzoom": 8}
+_WITH_CLASS_OR_ID = lxml.etree.XPath("//*[@class or @id]")
+_CONTAINER_MIN = 40  # characters; a smaller match is an empty shell or an attachment box
+_SCRIPT_SAMPLE = 3000  # characters converted to tell a Traditional page
+_REGION_SLACK = 0.97  # share of trafilatura's body text above which the region is taken
 
 _BLOCK = frozenset(
     [
@@ -211,11 +210,19 @@ def _first(metas: Mapping[str, str], names: tuple[str, ...]) -> str | None:
 
 
 def _find_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    for xpath in _CONTAINERS:
-        for element in xpath(tree):
-            if len(element.text_content().strip()) >= _CONTAINER_MIN:
-                return element
-    return None
+    """The best-ranked known CMS content container holding some text, or None."""
+    best: tuple[int, lxml.html.HtmlElement] | None = None
+    for element in _WITH_CLASS_OR_ID(tree):
+        rank = _CONTAINER_IDS.get(element.get("id") or "", 99)
+        for token in (element.get("class") or "").split():
+            rank = min(rank, _CONTAINER_CLASSES.get(token, 99))
+        if (
+            rank < 99
+            and (best is None or rank < best[0])
+            and len(element.text_content().strip()) >= _CONTAINER_MIN
+        ):
+            best = (rank, element)
+    return best[1] if best else None
 
 
 def _headings(tree: lxml.html.HtmlElement) -> list[str]:
@@ -476,9 +483,9 @@ def extract(
         pinyin_count += title_pinyin
     # Rules are written in Simplified; a Traditional page is matched through a converted copy.
     joined = "\n".join(lines)
-    simplified = to_simplified(joined) or ""
-    traditional = simplified != joined
-    shadow = simplified.split("\n") if traditional else None
+    # A sample decides; converting every Simplified page in full would be wasted work.
+    traditional = (to_simplified(joined[:_SCRIPT_SAMPLE]) or "") != joined[:_SCRIPT_SAMPLE]
+    shadow = (to_simplified(joined) or "").split("\n") if traditional else None
     if shadow is not None and len(shadow) != len(lines):
         shadow = None
     lines, dropped = clean_lines(lines, shadow)

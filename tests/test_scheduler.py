@@ -178,12 +178,16 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
     config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     db_path = tmp_path / "harvest.db"
     lock = tmp_path / "locks" / "demo_gov.lock"
-    controls = SiteControls(
-        delay={
-            "/gov/kjj/201906/t20190628_358021.html": 2.0,
-            "/gov/kjj/201903/t20190305_352210.html": 2.0,
-        }
-    )
+    # every article is slow and fetched one at a time, so the crawl is still busy when the
+    # signal arrives
+    articles = [
+        "/gov/kjj/202001/t20200116_361045.html",
+        "/gov/kjj/201906/t20190628_358021.html",
+        "/gov/kjj/201903/t20190305_352210.html",
+        "/gov/kjj/201901/t20190110_348876.html",
+        "/gov/kjj/201807/t20180712_331457.html",
+    ]
+    controls = SiteControls(delay=dict.fromkeys(articles, 1.0))
     with serve_directory(controls=controls) as base_url:
         scheduler = subprocess.Popen(
             [
@@ -204,7 +208,7 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
             text=True,
         )
         deadline = time.monotonic() + 30
-        # wait until the crawl is inside a slow document request
+        # wait until the first slow article has been served
         while time.monotonic() < deadline and not any(
             path in controls.delay for path, *_ in controls.requests
         ):
@@ -214,7 +218,11 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
         output, _ = scheduler.communicate(timeout=90)
     assert scheduler.returncode == 0, output
     db = sqlite3.connect(db_path)
-    runs = db.execute("SELECT status, finish_reason FROM runs").fetchall()
+    runs = db.execute("SELECT status, finish_reason, documents_seen FROM runs").fetchall()
+    stored = db.execute("SELECT count(*) FROM sources").fetchone()[0]
     db.close()
-    assert runs == [("interrupted", "shutdown")], output
+    assert [r[:2] for r in runs] == [("interrupted", "shutdown")], output
+    # the requests Scrapy had in flight are finished, stored and counted in the run
+    assert stored >= 1
+    assert runs[0][2] == stored
     assert "stopping; waiting for running crawls" in output

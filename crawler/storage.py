@@ -180,6 +180,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     if not db["documents_fts"].exists():
         db["documents"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+    _narrow_fts_update_trigger(db)
     ensure_cluster_schema(db)
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -221,6 +222,24 @@ def _insert(
         )
         sql += f" ON CONFLICT({upsert_on}) DO UPDATE SET {updates}"
     return conn.execute(sql, list(values.values()))
+
+
+def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
+    """sqlite-utils' update trigger re-indexes the text on any update; documents are updated on
+    every crawl (last_seen, cluster columns) while their text never changes."""
+    row = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'documents_au'"
+    ).fetchone()
+    if row and "UPDATE OF title, text" in row[0]:
+        return
+    db.execute("DROP TRIGGER IF EXISTS documents_au")
+    db.execute(
+        "CREATE TRIGGER documents_au AFTER UPDATE OF title, text ON documents BEGIN\n"
+        "  INSERT INTO documents_fts (documents_fts, rowid, title, text)"
+        " VALUES('delete', old.rowid, old.title, old.text);\n"
+        "  INSERT INTO documents_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);\n"
+        "END"
+    )
 
 
 def store_pages(

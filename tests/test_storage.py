@@ -229,3 +229,13 @@ def test_re_extraction_records_text_without_touching_fetch_state(tmp_path):
     ).fetchone()
     assert after == before
     assert db.execute("SELECT count(*) FROM document_versions").fetchone()[0] == 2
+
+
+def test_updating_other_columns_does_not_reindex_the_text(tmp_path):
+    db = connect(tmp_path / "a.db")
+    store_pages(db, [page("http://gov.example/a.html", REPORT)])
+    changes = db.execute("SELECT total_changes()").fetchone()[0]
+    db.execute("UPDATE documents SET last_seen = '2030-01-01T00:00:00+00:00'")
+    # one row changed; an FTS re-index would add the delete and insert rows of documents_fts
+    assert db.execute("SELECT total_changes()").fetchone()[0] - changes == 1
+    assert len(search(db, "科技创新")) == 1

@@ -157,13 +157,32 @@ _UI_WORDS = frozenset(
         "缩小",
         "阅读",
         "浏览",
+        "点击",
         "次",
         "人",
         "赞",
         "踩",
         "VIP",
         "会员",
+        "admin",
+        "作者",
+        "编辑",
+        "阅读量",
+        "浏览量",
+        "点击量",
+        "人阅读",
+        "次阅读",
+        "次浏览",
+        "人浏览",
+        "评论数",
+        "已有",
+        "收藏数",
+        "下载数",
     ]
+)
+# Tokens a toolbar or info line carries besides words: counts, dates, times.
+_COUNTER = re.compile(
+    r"^(?:\d+|(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}(?::\d{2})?)$"
 )
 _TOKENS = re.compile(r"[\s【】\[\]()（）|｜:：,，/·•]+")
 _LIST_ITEM_MAX = 40
@@ -173,7 +192,7 @@ _SENTENCE_END = re.compile(r"[。；;！!？]\s*$")
 
 
 def _only_ui_words(line: str) -> bool:
-    tokens = [t for t in _TOKENS.split(line) if t and not t.isdigit()]
+    tokens = [t for t in _TOKENS.split(line) if t and not _COUNTER.match(t)]
     return bool(tokens) and all(t in _UI_WORDS for t in tokens)
 
 
@@ -254,7 +273,8 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
     removed = 0
     longest = 2 * len(title) + 10  # a longer line cannot be a copy of the title
     for i, line in enumerate(lines):
-        near_top = not out and i < lead + removed
+        # Near the top: before any paragraph-length line (short leftovers may precede).
+        near_top = i < lead + removed and all(len(x) < _SHORT_MAX for x in out)
         s = squash(line) if len(line) <= longest else ""
         if s and (s == target or (near_top and _DIGITS.sub("", s) == bare_target)):
             removed += 1

@@ -131,6 +131,7 @@ _META_DATE_NAMES = (
     "dc.date.created",
     "publish_time",
     "pubtime",
+    "datepublished",
 )
 _META_TITLE_NAMES = ("articletitle", "dc.title")
 _META_SOURCE_NAMES = ("contentsource", "source")
@@ -195,7 +196,9 @@ def serialize(element: lxml.html.HtmlElement) -> list[str]:
 def _metas(tree: lxml.html.HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
-        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+        name = (
+            (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").strip().lower()
+        )
         content = (meta.get("content") or "").strip()
         if name and content and name not in found:
             found[name] = content

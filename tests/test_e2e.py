@@ -224,3 +224,37 @@ def test_harvest_demo_command(tmp_path):
     assert "demo site stopped." in result.stdout
     assert "harvest serve" in result.stdout
     assert (tmp_path / "archive" / "harvest.db").is_file()
+
+
+def _cluster_of(db_path: Path, phrase: str) -> int:
+    found = rows(db_path, "SELECT cluster_id FROM documents WHERE text LIKE ?", [f"%{phrase}%"])
+    assert len(found) == 1, phrase
+    return found[0][0]
+
+
+def test_near_copies_are_clustered_and_different_reports_are_not(crawled):
+    db_path = crawled["db_path"]
+    # seeds 000 and 001: one report re-posted with 2020 and 2021 swapped
+    recycled = _cluster_of(db_path, "2020年全国知识产权宣传周")
+    assert _cluster_of(db_path, "2021年全国知识产权宣传周") == recycled
+    flags = rows(
+        db_path,
+        "SELECT recycled FROM clusters WHERE cluster_id = ? AND is_canonical = 0",
+        [recycled],
+    )
+    assert flags == [(1,)]
+    # the 阳江 report: government page and Traditional doc-share mirror end up together
+    yangjiang = rows(
+        db_path,
+        "SELECT DISTINCT d.cluster_id FROM documents d JOIN sources s ON s.document_id = d.id "
+        "WHERE d.text LIKE '%阳江市科技型企业融资贷款风险补偿资金管理办法%'",
+    )
+    assert len(yangjiang) == 1
+    # every other cluster holds one report only
+    sizes = rows(db_path, "SELECT cluster_id, count(*) FROM documents GROUP BY cluster_id")
+    assert {c: n for c, n in sizes if n > 1} == {recycled: 2}
+    # and its canonical member is the earlier (2020) report, the 2022-titled copy points at it
+    canonical = rows(
+        db_path, "SELECT text FROM documents WHERE cluster_id = ? AND is_canonical = 1", [recycled]
+    )
+    assert len(canonical) == 1 and "2020年全国知识产权宣传周" in canonical[0][0]

@@ -47,7 +47,10 @@ def _run_crawl(
     """Crawl, print the summary; return the exit status (1 when a site failed or alerted)."""
     from crawler.runner import crawl
 
-    overrides: dict[str, str | bool] = {"HARVEST_FULL": full}
+    overrides: dict[str, str | bool | int | float] = {
+        **config.scrapy_settings(),
+        "HARVEST_FULL": full,
+    }
     for setting in settings:
         name, equals, value = setting.partition("=")
         if not equals or not name.strip():

@@ -473,11 +473,15 @@ def cluster_map(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
     }
 
 
-def project_settings() -> NearDupSettings:
-    """``HARVEST_DEDUP_*`` from the Scrapy project settings (defaults where unset)."""
+def _scrapy_dedup_settings() -> dict[str, Any]:
     from scrapy.utils.project import get_project_settings
 
-    return NearDupSettings.from_settings(get_project_settings())
+    return {k: v for k, v in get_project_settings().items() if k.startswith("HARVEST_DEDUP_")}
+
+
+def project_settings() -> NearDupSettings:
+    """``HARVEST_DEDUP_*`` from the Scrapy project settings (defaults where unset)."""
+    return NearDupSettings.from_settings(_scrapy_dedup_settings())
 
 
 def rebuild(
@@ -507,7 +511,12 @@ def rebuild(
     help="Archive database.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def dedup_command(do_rebuild: bool, db_path: str, no_progress: bool) -> None:
+@click.option(
+    "--config", "config_path", type=click.Path(), help="Config file whose `dedup:` settings apply."
+)
+def dedup_command(
+    do_rebuild: bool, db_path: str, no_progress: bool, config_path: str | None
+) -> None:
     """Near-duplicate clusters: show their counts, or (--rebuild) regenerate the LSH index,
     links and clusters from the documents table, in one transaction.
 
@@ -518,7 +527,16 @@ def dedup_command(do_rebuild: bool, db_path: str, no_progress: bool) -> None:
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")
     if do_rebuild:
-        summary = rebuild(db_path, progress=not no_progress)
+        from crawler.config import DEFAULT_CONFIG, ConfigError, load_config
+
+        configured = {}
+        if config_path or DEFAULT_CONFIG.exists():
+            try:
+                configured = load_config(config_path).scrapy_settings()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        settings = NearDupSettings.from_settings({**_scrapy_dedup_settings(), **configured})
+        summary = rebuild(db_path, progress=not no_progress, settings=settings)
     else:
         from crawler.storage import connect
 

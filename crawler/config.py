@@ -228,9 +228,30 @@ class ResolvedSite(_Strict):
     enabled: bool
 
 
+def _check_dedup(values: dict[str, int | float]) -> dict[str, int | float]:
+    """The near-duplicate settings (pipelines.neardup.NearDupSettings field names)."""
+    from dataclasses import fields
+
+    from pipelines.neardup import NearDupSettings
+
+    known = {f.name for f in fields(NearDupSettings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    NearDupSettings(**values)  # raises ValueError on inconsistent values
+    return values
+
+
 class _File(_Strict):
     defaults: Defaults = Defaults()
+    # near-duplicate detection, for the whole archive (not per site)
+    dedup: dict[str, int | float] = Field(default_factory=dict)
     sites: list[Site] = Field(..., min_length=1)
+
+    @field_validator("dedup")
+    @classmethod
+    def _dedup(cls, values: dict[str, int | float]) -> dict[str, int | float]:
+        return _check_dedup(values)
 
     @model_validator(mode="after")
     def _unique_names(self) -> _File:
@@ -247,6 +268,11 @@ class HarvestConfig(_Strict):
     sites: tuple[ResolvedSite, ...]
     timezone: str = "Asia/Shanghai"
     jitter: int = 120
+    dedup: dict[str, int | float] = Field(default_factory=dict)
+
+    def scrapy_settings(self) -> dict[str, int | float]:
+        """The whole-archive settings of this file as Scrapy settings (``HARVEST_DEDUP_*``)."""
+        return {f"HARVEST_DEDUP_{k.upper()}": v for k, v in self.dedup.items()}
 
     def site(self, name: str) -> ResolvedSite:
         for site in self.sites:
@@ -336,6 +362,7 @@ def parse_config(data: Any, path: str = "<config>") -> HarvestConfig:
         sites=tuple(_resolve(s, parsed.defaults) for s in parsed.sites),
         timezone=parsed.defaults.timezone,
         jitter=parsed.defaults.jitter,
+        dedup=parsed.dedup,
     )
 
 

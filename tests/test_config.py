@@ -152,3 +152,17 @@ def test_file_round_trip(tmp_path):
     assert config.site("docs").family == "docshare"
     with pytest.raises(ConfigError, match="no site named 'nope'"):
         config.select(["nope"])
+
+
+def test_dedup_settings_are_checked_and_become_scrapy_settings():
+    data = copy.deepcopy(GOOD)
+    data["dedup"] = {"jaccard": 0.7, "shingle_size": 4}
+    config = parse_config(data, "config.yaml")
+    assert config.scrapy_settings() == {
+        "HARVEST_DEDUP_JACCARD": 0.7,
+        "HARVEST_DEDUP_SHINGLE_SIZE": 4,
+    }
+    message = bad(lambda d: d.update(dedup={"jacard": 0.7}))
+    assert message.startswith("config.yaml: field 'dedup': unknown key(s) jacard; known:")
+    message = bad(lambda d: d.update(dedup={"num_perm": 100, "bands": 64}))
+    assert "field 'dedup'" in message and "divisible" in message

@@ -34,13 +34,14 @@ class SiteControls:
 
     ``status``: path -> HTTP status to answer instead of the file (500, 404, ...);
     ``delay``: path -> seconds to wait before answering (a slow site);
-    ``requests``: every request served, as (path, If-None-Match, If-Modified-Since, status).
+    ``requests``: every request served, as (path, If-None-Match, If-Modified-Since, status,
+    time.monotonic() of the answer).
     Pages themselves change by editing the files of a copy of the site folder.
     """
 
     status: dict[str, int] = field(default_factory=dict)
     delay: dict[str, float] = field(default_factory=dict)
-    requests: list[tuple[str, str | None, str | None, int]] = field(default_factory=list)
+    requests: list[tuple[str, str | None, str | None, int, float]] = field(default_factory=list)
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -59,7 +60,13 @@ class _Handler(SimpleHTTPRequestHandler):
     def send_response(self, code: int, message: str | None = None) -> None:
         path = urlsplit(self.path).path
         self.controls.requests.append(
-            (path, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), code)
+            (
+                path,
+                self.headers.get("If-None-Match"),
+                self.headers.get("If-Modified-Since"),
+                code,
+                time.monotonic(),
+            )
         )
         super().send_response(code, message)
 

@@ -39,7 +39,14 @@ HARVEST_RAW_DIR = "archive/raw"
 
 # Every response is also written to WARC under <archive>/warc/ (crawler/archiving.py). 950 is
 # above every built-in middleware: it sees bodies before decompression, 3xx before redirects.
-DOWNLOADER_MIDDLEWARES = {"crawler.archiving.WarcArchiveMiddleware": 950}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.archiving.WarcArchiveMiddleware": 950,
+    # Scrapy's retries with a growing wait before each (crawler/middlewares.py)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+HARVEST_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubling for each further one
+HARVEST_RETRY_BACKOFF_MAX = 60.0
 HARVEST_WARC_ENABLED = True
 HARVEST_WARC_MAX_BYTES = 1024**3  # rotate WARC files at 1 GB
 HARVEST_WARC_GZIP_LEVEL = 6

@@ -244,3 +244,15 @@ def test_a_huge_page_is_dropped_with_a_reason_and_the_rest_is_stored(site):
     assert ARTICLES[0] in result.stderr
     urls = {u for (u,) in query(site, "SELECT url FROM sources")}
     assert urls == {site["base_url"] + a for a in ARTICLES[1:]}
+
+
+def test_server_errors_are_retried_with_growing_waits(site):
+    site["controls"].status[ARTICLES[0]] = 503
+    result = crawl(site, "-s", "RETRY_TIMES=2", "-s", "HARVEST_RETRY_BACKOFF=0.5")
+    times = [r[4] for r in site["controls"].requests if r[0] == ARTICLES[0]]
+    assert len(times) == 3  # the first try and two retries
+    first_wait, second_wait = times[1] - times[0], times[2] - times[1]
+    assert first_wait >= 0.5
+    assert second_wait >= 1.0
+    assert "503" in result.stderr  # the page is reported, the rest is stored
+    assert query(site, "SELECT count(*) FROM sources")[0][0] == len(ARTICLES) - 1

@@ -2,7 +2,8 @@
 
 In:  the raw body and the response headers (lower- or mixed-case names).
 Out: :class:`Decoded` with the text, the codec actually used and where the choice came from
-     (``bom``, ``header``, ``meta`` or ``sniffed``) plus the labels that were seen.
+     (``bom``, ``header``, ``meta`` or ``sniffed``) plus the labels that were seen;
+     :func:`repair` turns back text that was misread before it reached the page.
 
 Labels lie: ``gb2312`` pages carry GBK/GB18030 characters, migrated sites keep a ``gb2312`` or
 ``big5`` meta tag over UTF-8 bytes. So every label is only a candidate: a candidate must decode
@@ -173,3 +174,51 @@ def decode(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
     if utf8.count("\ufffd") < text.count("\ufffd"):
         codec, text = "utf-8", utf8
     return Decoded(text, codec, source_of(codec), labels)
+
+
+# Double-encoded text: UTF-8 or GBK bytes that some earlier program read as Latin-1/cp1252
+# ("ä¸­æ–‡" for 中文). Every byte survived, so the text can be turned back into bytes.
+_LATIN_RUN = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff\u2018-\u201e\u2020-\u2122\u0152-\u0178]+")
+_LATIN_MIN = 4  # characters of such runs on a line before a repair is tried
+_DAMAGED = 0.3  # plausibility under which a line of Han text is taken as misread
+
+
+def _reread(text: str, source: str, target: str) -> str | None:
+    try:
+        return text.encode(source).decode(target)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+
+
+def repair_line(line: str) -> tuple[str, str | None]:
+    """Undo a lossless misreading of one line; return it and how (``"cp1252>utf-8"`` …).
+
+    Lines damaged with loss (bytes replaced by "?") cannot be repaired and come back as they
+    are: a repair is only taken when the re-read line decodes strictly and reads like Chinese.
+    """
+    if sum(len(m.group(0)) for m in _LATIN_RUN.finditer(line)) >= _LATIN_MIN:
+        for source in ("cp1252", "latin-1"):
+            for target in ("utf-8", "gb18030"):
+                fixed = _reread(line, source, target)
+                if fixed and _NOT_HAN.sub("", fixed) and plausibility(fixed) >= _GOOD:
+                    return fixed, f"{source}>{target}"
+        return line, None
+    if len(_NOT_HAN.sub("", line)) >= 10 and plausibility(line) < _DAMAGED:
+        fixed = _reread(line, "gb18030", "utf-8")
+        if fixed and plausibility(fixed) >= _GOOD:
+            return fixed, "gb18030>utf-8"
+    return line, None
+
+
+def repair(text: str) -> tuple[str, list[str]]:
+    """Repair the lines of ``text`` that a lossless misreading damaged; return the text and
+    the repairs made. Text that reads well as a whole is returned untouched (the common case)."""
+    if not _LATIN_RUN.search(text) and plausibility(text) >= _GOOD:
+        return text, []
+    lines, done = [], []
+    for line in text.split("\n"):
+        fixed, how = repair_line(line)
+        lines.append(fixed)
+        if how:
+            done.append(how)
+    return "\n".join(lines), done

@@ -5,9 +5,10 @@ In:  an item with ``body`` (bytes), ``url``/``final_url``, ``headers`` and the s
 Out: the item with ``title_original``, ``text_original`` (page script, pinyin annotations
      removed, one paragraph per line), ``published``, ``encoding`` and ``extraction`` (every
      other field: encoding_source, agency, region, year, period, doc_type, mojibake_spots,
-     quality, partial, pinyin_removed, digits_lost, method, ...).
+     mojibake_repaired, quality, partial, pinyin_removed, digits_lost, method, ...).
 
-Steps: decode the bytes ourselves (:mod:`pipelines.decode`); take the body from a known CMS
+Steps: decode the bytes ourselves and undo lossless double encodings (:mod:`pipelines.decode`);
+take the body from a known CMS
 content container when the page has one (TRS ``div.TRS_Editor``, Hanweb ``#UCAP-CONTENT``,
 ``#zoom`` ...), else from trafilatura; strip pinyin annotations; drop boilerplate lines
 (:mod:`pipelines.boilerplate`) and lines that are only link text; remove the title where the
@@ -35,7 +36,7 @@ from pipelines.boilerplate import (
     squash,
     strip_pinyin,
 )
-from pipelines.decode import decode
+from pipelines.decode import decode, repair
 from pipelines.normalise import to_simplified
 
 # Known content containers and their rank: the most specific first (an outer #zoom often
@@ -421,7 +422,11 @@ def extract(
         "encoding_source": decoded.source,
         "declared_charsets": decoded.labels,
     }
-    tree = _parse(decoded.text)
+    # Text misread before it reached the page (UTF-8 or GBK stored through a Latin-1
+    # connection) is turned back where no byte was lost; before parsing, because whitespace
+    # normalisation would eat the C1 control characters such text contains.
+    html_text, repairs = repair(decoded.text)
+    tree = _parse(html_text)
     if tree is None:
         return result
 
@@ -479,7 +484,7 @@ def extract(
     text, pinyin_count = strip_pinyin("\n".join(lines))
     lines = text.split("\n")
     title, title_source = choose_title(
-        metas, decoded.text, title_tag, headings, page_text, hints.get("list_title")
+        metas, html_text, title_tag, headings, page_text, hints.get("list_title")
     )
     if title:
         title, title_pinyin = strip_pinyin(title)
@@ -549,6 +554,7 @@ def extract(
         period=metadata.period_of(title, lines),
         doc_type=metadata.doc_type_of(title, lines),
         mojibake_spots=spots,
+        mojibake_repaired=repairs,
         quality=round(max(0.0, quality), 3),
         partial=partial,
         pinyin_removed=pinyin_count,

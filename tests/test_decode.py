@@ -104,3 +104,23 @@ def test_damaged_bytes_fall_back_without_crashing():
 def test_ascii_page():
     decoded = decode(b"<html><body><p>hello</p></body></html>")
     assert (decoded.text.endswith("</html>"), decoded.encoding) == (True, "utf-8")
+
+
+def test_repair_double_encoded_lines():
+    from pipelines.decode import repair
+
+    utf8_as_latin1 = TEXT.encode("utf-8").decode("latin-1")
+    gbk_as_latin1 = TEXT.encode("gbk").decode("latin-1")
+    text = "\n".join(["<p>" + TEXT + "</p>", utf8_as_latin1, gbk_as_latin1])
+    fixed, done = repair(text)
+    assert fixed == "\n".join(["<p>" + TEXT + "</p>", TEXT, TEXT])
+    assert done == ["latin-1>utf-8", "cp1252>gb18030"]  # both byte maps agree on GBK here
+
+
+def test_lossy_mojibake_and_good_text_are_left_alone():
+    from pipelines.decode import repair
+
+    assert repair(TEXT) == (TEXT, [])
+    damaged = "现将具体工作汇总?cè)缦?\n一、增质保量抓知识产权工作"
+    assert repair(damaged) == (damaged, [])
+    assert repair("Café crème, naïve résumé") == ("Café crème, naïve résumé", [])

@@ -264,3 +264,13 @@ def test_traditional_copy_of_a_page_loses_the_same_boilerplate(results, name):
     assert text == T2S(s2t(results[name]["text_original"]))
     assert result["published"] == CASES[name]["published"]
     assert result["partial"] == results[name]["partial"]
+
+
+def test_double_encoded_paragraphs_are_repaired():
+    page = decode((CORPUS / "pages" / "hanweb_004.html").read_bytes()).text
+    paragraphs = gold("hanweb_004")["text"].split("\n")
+    for line in paragraphs[1:3]:
+        page = page.replace(line, line.encode("utf-8").decode("latin-1"))
+    result = extract(page.encode("utf-8"))
+    assert result["mojibake_repaired"] == ["latin-1>utf-8", "latin-1>utf-8"]
+    assert result["text_original"].split("\n")[1:3] == paragraphs[1:3]

@@ -73,6 +73,8 @@ _LABEL_LINE = re.compile(
     r"|发布时间|发布日期|发布机构|信息来源|文章来源|来源|作者|浏览次数|点击数|阅读次数|点击率|访问量"
     r"|时间|日期|上传时间|更新时间|页数|大小|字号|字体|分享到|责任编辑|编辑|审核|索引号|分类|文号|发文字号"
     r"|成文日期|主题分类|名称|附件|位置|声明|上一条|下一条|發佈時間|發布時間|發佈日期|來源"
+    r"|地址|邮编|邮政编码|传真|电子邮箱|邮箱|E-mail|Email|网站主办|运维单位|访问统计"
+    r"|文档格式|格式|文档大小|上传者|上传人|贡献者|下载积分|积分|下载量|下载次数|浏览量|分享"
     r")\s*[:：]"
 )
 _LABEL_MAX = 100
@@ -90,16 +92,24 @@ _DATED_LABEL = re.compile(
 )
 
 # Short lines that are boilerplate as a whole (possibly with a few extra words around).
-_SHORT_PHRASES = re.compile(
-    r"欢迎访问|歡迎訪問|您好|打印本页|打印本頁|关闭窗口|關閉窗口|字体[:：]?\s*[【\[]?\s*大\s*中\s*小"
+# Phrases only site furniture uses: a short line holding one is boilerplate, sentence or not
+# ("由互联网用户整理提供,转载分享请保留原作者信息,谢谢!").
+_SITE_PHRASES = re.compile(
+    r"欢迎访问|歡迎訪問|欢迎来到|打印本页|打印本頁|关闭窗口|關閉窗口|字体[:：]?\s*[【\[]?\s*大\s*中\s*小"
     r"|[【\[]\s*大\s*中\s*小\s*[】\]]|扫一扫在手机|掃一掃|分享到|收藏本页|加入收藏|设为首页|返回顶部"
-    r"|网站地图|網站地圖|关于我们|關於我們|联系我们|網站幫助|网站帮助|隐私申明|隱私申明|隐私声明"
-    r"|政府网站找错|无障碍|长者模式|建议使用.{0,20}分辨率|下载文档|下載文檔|展开全文|展開全文"
-    r"|剩余内容已隐藏|剩余.{0,8}未读|阅读全文|继续阅读|点击查看全文|由互联网用户整理提供|转载分享请保留"
-    r"|相关阅读|相关文章|相关文档|相关推荐|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢|上传文档"
-    r"|来源[:：]\s*网络|本文由.{0,6}上传|用户上传|本站资源|来自互联网|来源于网络|仅供学习|仅供参考|联系删除"
-    r"|侵权.{0,6}删除|联系QQ|关于本站|请登录|免费注册|发表评论|您的电子邮箱|标签[:：]"
+    r"|政府网站找错|建议使用.{0,20}分辨率|剩余内容已隐藏|剩余.{0,8}未读|点击查看全文"
+    r"|由互联网用户整理提供|转载分享请保留|来源[:：]\s*网络|本文由.{0,6}上传|仅供学习|联系删除"
+    r"|侵权.{0,6}删除|联系QQ|您的电子邮箱|All Rights Reserved|Powered by|您是第.{0,12}位访"
 )
+# Words a report may use too (无障碍环境建设, 来自互联网企业): the line goes only when it is
+# little more than such words.
+_MENU_WORDS = re.compile(
+    r"您好|网站地图|網站地圖|关于我们|關於我們|联系我们|網站幫助|网站帮助|隐私申明|隱私申明|隐私声明"
+    r"|无障碍|长者模式|关怀版|下载文档|下載文檔|展开全文|展開全文|阅读全文|继续阅读|相关阅读|相关文章"
+    r"|相关文档|相关推荐|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢|上传文档|用户上传|本站资源"
+    r"|来自互联网|来源于网络|仅供参考|关于本站|请登录|免费注册|发表评论|标签[:：]|访问者|访客|English"
+)
+_MENU_REST = 6  # characters a line may have besides menu words
 _SHORT_MAX = 60
 # Headings of link lists; the list items themselves go by the link test in extract.
 _LIST_HEADS = re.compile(
@@ -215,8 +225,10 @@ def is_boilerplate(line: str) -> bool:
     if n <= _LABEL_MAX and _LABEL_LINE.match(s):
         # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.
         return n <= 40 or not _SENTENCE_END.search(s)
-    if n <= _SHORT_MAX and _SHORT_PHRASES.search(s):
-        return not _SENTENCE_END.search(s) or n <= 30
+    if n <= _SHORT_MAX and _SITE_PHRASES.search(s):
+        return True
+    if n <= _SHORT_MAX and _MENU_WORDS.search(s):
+        return len(squash(_MENU_WORDS.sub("", s))) <= _MENU_REST
     return bool(n <= 80 and _NAV_ROW.match(s))
 
 

@@ -62,6 +62,10 @@ def test_strip_pinyin(text, expected, count):
         "【我要纠错】 【打印】 【关闭】",
         "发布于2021-10-22 举报 免费下载",
         "您可能关注的文档",
+        "无障碍 | 长者模式",
+        "地址:阳江市江城区东风二路1号 邮编:529500",
+        "本站资源均来自互联网,仅供学习交流 联系QQ:123456 关于本站",
+        "Copyright © 2019 All Rights Reserved",
     ],
 )
 def test_boilerplate_lines(line):
@@ -83,6 +87,9 @@ def test_boilerplate_lines(line):
         "时间紧、任务重,我局克服困难,按时完成各项任务。",
         "(三)公开举报电话",
         "一、",
+        "(三)推进无障碍环境建设",
+        "加强网站建设,完成ICP备案,访客量稳步增长。",
+        "引进来自互联网企业的技术人才12名",
     ],
 )
 def test_body_lines_survive(line):

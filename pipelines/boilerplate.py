@@ -19,10 +19,12 @@ from collections.abc import Iterable, Sequence
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # "區(qū)": a Han character, then a parenthesised syllable carrying a tone mark. ASCII or
 # full-width parentheses both occur on mirror sites.
-_PINYIN_TONED = re.compile(r"(?<=[\u3400-\u9fff])[(（]([a-zü]*[" + _TONED + r"][a-zü]*)[)）]")
+# Han: the unified blocks, compatibility ideographs and the supplementary planes (rare names).
+_HAN_CLASS = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+_PINYIN_TONED = re.compile(r"(?<=" + _HAN_CLASS + r")[(（]([a-zü]*[" + _TONED + r"][a-zü]*)[)）]")
 # Plain toneless syllables ("區(qu)") are only removed when the page is clearly annotated and the
 # syllable is valid pinyin, so that "(GDP)", "(一)", "(2020)" and "(a)" stay.
-_PINYIN_PLAIN = re.compile(r"(?<=[\u3400-\u9fff])[(（]([a-zü]{1,6})[)）]")
+_PINYIN_PLAIN = re.compile(r"(?<=" + _HAN_CLASS + r")[(（]([a-zü]{1,6})[)）]")
 _SYLLABLE = re.compile(
     r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
     r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|ia|ie|in|iu|ua|uo"

@@ -174,3 +174,15 @@ def test_resplit_flattened_body_at_markers_after_sentence_ends():
     ]
     short = "总结如下:一、工作。二、打算。"
     assert resplit([short]) == [short]
+
+
+def test_no_gold_line_is_boilerplate():
+    import json
+    from pathlib import Path
+
+    from pipelines.boilerplate import resplit
+
+    for path in sorted((Path(__file__).parent / "fixtures" / "extraction" / "gold").glob("*.json")):
+        lines = json.loads(path.read_text(encoding="utf-8"))["text"].split("\n")
+        assert clean_lines(lines) == (lines, 0), path.name
+        assert clean_lines(resplit(lines))[1] == 0, path.name

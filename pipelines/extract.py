@@ -117,11 +117,15 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::|(?<!\d)-|-(?!\d))
 # trafilatura renders table rows as "| cell | cell |".
 _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 _DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
-_TITLE_CLASS = re.compile(r"title|biaoti|\bbt\b|\btit\b|headline", re.I)
+_TITLE_CLASS = re.compile(r"tit|biaoti|\bbt\b|headline|heading|subject", re.I)
+_LIST_MARKER = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
+)
+_SENTENCE_END = re.compile(r"[。；;！!？?]\s*$")
 # Words that name a document; a logo heading or site name has none of them.
 _DOC_WORDS = re.compile(
     r"总结|總結|计划|計劃|报告|報告|要点|要點|方案|汇报|彙報|匯報|规划|規劃|述职|述職|意见|意見|通知"
-    r"|情况|情況|打算|思路|安排|范文|範文"
+    r"|打算|思路|安排|范文|範文"
 )
 _META_DATE_NAMES = (
     "pubdate",
@@ -245,6 +249,16 @@ def _headings(tree: lxml.html.HtmlElement) -> list[str]:
     return texts
 
 
+def _title_score(text: str, in_title_tag: bool, heading: bool, first_line: bool) -> int:
+    """How much a candidate looks like the document's own title (see :func:`choose_title`)."""
+    core = squash(text)
+    score = 4 * in_title_tag + 4 * bool(_DOC_WORDS.search(text)) + 2 * heading + first_line
+    score += len(core) >= 10
+    if len(core) <= 5 or _LIST_MARKER.match(text) or _SENTENCE_END.search(text):
+        score -= 5  # a column name (工作总结), a body heading (一、…) or a sentence
+    return score
+
+
 def choose_title(
     metas: Mapping[str, str],
     html_text: str,
@@ -252,13 +266,17 @@ def choose_title(
     headings: list[str],
     page_text: str,
     list_title: str | None = None,
+    first_line: str | None = None,
 ) -> tuple[str | None, str]:
     """The document's own title and where it came from.
 
-    Preference: the guideline meta tag; the TitleStart comment; a heading that is also (a
-    segment of) ``<title>``, so the site suffix goes; 本文标题:; a ``<title>`` segment; a
-    heading; the list page's link text. Within each source, text naming a document (总结,
-    计划, 报告 ...) beats text that does not (a site or agency name in a logo heading).
+    The guideline meta tag, the TitleStart comment and a 本文标题: line are taken as they are.
+    Otherwise candidates (headings and title-class elements, ``<title>`` segments split at
+    site-suffix separators, the body's first line, the list page's link text) are scored:
+    being (a segment of) ``<title>``, naming a document (总结, 计划, 报告 …), being a heading,
+    opening the body, being long; a column name, a list heading or a sentence loses. So a
+    logo heading with the site name loses to the report title, and so does ``<title>``'s
+    column segment.
     """
     value = _first(metas, _META_TITLE_NAMES)
     if value:
@@ -268,39 +286,32 @@ def choose_title(
         value = " ".join(_TAGS.sub("", m.group(1)).split())
         if value:
             return lxml.html.fromstring(f"<p>{value}</p>").text_content(), "comment"
+    m = _DOC_TITLE_LINE.search(page_text)
+    if m:
+        return m.group(1).strip(), "doc-share"
     segments = [s.strip() for s in _TITLE_SPLIT.split(title_tag or "") if s.strip()]
     squashed = {squash(s) for s in segments}
     whole = squash(title_tag or "")
+    first = squash(first_line or "")
 
-    def in_title_tag(text: str) -> bool:
+    def in_tag(text: str) -> bool:
         core = squash(text)
         return core in squashed or (
             len(core) >= 6 and (whole.startswith(core) or whole.endswith(core))
         )
 
-    def best(texts: list[str]) -> str | None:
-        named = [t for t in texts if _DOC_WORDS.search(t)]
-        return named[0] if named else (texts[0] if texts else None)
-
-    matching = sorted((h for h in headings if in_title_tag(h)), key=len, reverse=True)
-    found = matching[0] if matching and _DOC_WORDS.search(matching[0]) else None
-    if found:
-        return found, "heading"
-    m = _DOC_TITLE_LINE.search(page_text)
-    if m:
-        return m.group(1).strip(), "doc-share"
-    by_length = sorted(segments, key=len, reverse=True)
-    for source, value in (
-        ("title-tag", next((t for t in by_length if _DOC_WORDS.search(t)), None)),
-        ("heading", next((t for t in headings if _DOC_WORDS.search(t)), None)),
-        ("list", str(list_title).strip() if list_title else None),
-        ("heading", matching[0] if matching else None),
-        ("title-tag", by_length[0] if by_length else None),
-        ("heading", best(headings)),
-    ):
-        if value:
-            return value, source
-    return None, "none"
+    candidates: list[tuple[str, str, bool]] = [(h, "heading", True) for h in headings]
+    candidates += [(t, "title-tag", False) for t in segments]
+    if first_line and len(first_line) <= 60:
+        candidates.append((first_line, "body", False))
+    if list_title:
+        candidates.append((str(list_title).strip(), "list", False))
+    best: tuple[int, int, str, str] | None = None
+    for order, (text, source, heading) in enumerate(candidates):
+        score = _title_score(text, in_tag(text), heading, squash(text) == first)
+        if best is None or score > best[0]:
+            best = (score, order, text, source)
+    return (best[2], best[3]) if best else (None, "none")
 
 
 def _labelled_page_date(page_text: str, body_text: str) -> str | None:
@@ -483,12 +494,6 @@ def extract(
 
     text, pinyin_count = strip_pinyin("\n".join(lines))
     lines = text.split("\n")
-    title, title_source = choose_title(
-        metas, html_text, title_tag, headings, page_text, hints.get("list_title")
-    )
-    if title:
-        title, title_pinyin = strip_pinyin(title)
-        pinyin_count += title_pinyin
     # Rules are written in Simplified; a Traditional page is matched through a converted copy.
     joined = "\n".join(lines)
     # A sample decides; converting every Simplified page in full would be wasted work.
@@ -497,6 +502,18 @@ def extract(
     if shadow is not None and len(shadow) != len(lines):
         shadow = None
     lines, dropped = clean_lines(lines, shadow)
+    title, title_source = choose_title(
+        metas,
+        html_text,
+        title_tag,
+        headings,
+        page_text,
+        hints.get("list_title"),
+        lines[0] if lines else None,
+    )
+    if title:
+        title, title_pinyin = strip_pinyin(title)
+        pinyin_count += title_pinyin
     # Before title removal: a digit-less copy of the title is itself the evidence.
     digits_lost = sorted(
         {name for name, pattern in _DIGITS_LOST for x in [title or "", *lines] if pattern.search(x)}

@@ -274,3 +274,40 @@ def test_double_encoded_paragraphs_are_repaired():
     result = extract(page.encode("utf-8"))
     assert result["mojibake_repaired"] == ["latin-1>utf-8", "latin-1>utf-8"]
     assert result["text_original"].split("\n")[1:3] == paragraphs[1:3]
+
+
+PARA = "<p>" + "我局认真贯彻落实各项科技政策,推动科技创新取得明显成效。" * 4 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        # logo heading with the site name; the title only as a bold line in the content
+        (
+            "<title>阳江市科学技术局</title>",
+            "<h1>阳江市科学技术局</h1><div id='zoom'>"
+            "<p><strong>阳江市科学技术局2019年上半年工作总结</strong></p>" + PARA + "</div>",
+        ),
+        # <title> is column + site; the heading carries the document's title
+        (
+            "<title>工作总结_阳江市科学技术局</title>",
+            "<h1>阳江市科学技术局2019年上半年工作总结</h1><div class='wzcon'>" + PARA + "</div>",
+        ),
+        # the title only as the first line of the body, in a div with a title-like class
+        (
+            "<title>阳江市人民政府</title>",
+            "<div class='arttit'>阳江市科学技术局2019年上半年工作总结</div>"
+            "<div class='article-content'>" + PARA + "</div>",
+        ),
+        # <title> with a hyphen suffix and no heading at all
+        (
+            "<title>阳江市科学技术局2019年上半年工作总结-阳江市人民政府</title>",
+            "<div>" + PARA + "</div>",
+        ),
+    ],
+)
+def test_title_candidates(head, body):
+    page = f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    result = extract(page.encode("utf-8"))
+    assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"
+    assert "上半年工作总结" not in result["text_original"]

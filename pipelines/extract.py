@@ -315,11 +315,13 @@ def choose_title(
 
 
 def _labelled_page_date(page_text: str, body_text: str) -> str | None:
-    """An info-bar date (发布时间: …) from the page, skipping matches inside the body text."""
-    for matched, found in metadata.labelled_dates(page_text):
-        if matched not in body_text:
-            return found
-    return None
+    """The best-labelled info-bar date (发布时间: …) on the page, first in page order among
+    equals; matches inside the body text do not count."""
+    best: tuple[int, str] | None = None
+    for matched, found, rank in metadata.labelled_dates(page_text):
+        if matched not in body_text and (best is None or rank < best[0]):
+            best = (rank, found)
+    return best[1] if best else None
 
 
 def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -> str | None:

@@ -20,10 +20,20 @@ _YMD = re.compile(
 )
 # Info-bar labels whose value is the publication date of the page itself.
 _DATE_LABEL = re.compile(
-    r"(?:(?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发文日期|上传时间|上傳時間|更新时间|公开日期"
-    r"|时间|日期|時間)\s*[:：]|发布于|发表于|更新于|上传于|發佈於|發表於)\s*"
+    r"(?:((?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发文日期|上传时间|上傳時間|更新时间|公开日期"
+    r"|成文日期|时间|日期|時間))\s*[:：]|(发布于|发表于|更新于|上传于|發佈於|發表於))\s*"
     r"((?:19|20)\d{2}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2})"
 )
+# Which label names the publication best: a page may show both 成文日期 and 发布日期, or an
+# 更新时间 above the 发布时间.
+_LABEL_RANK = {
+    "成文日期": 2,
+    "时间": 1,
+    "日期": 1,
+    "時間": 1,
+    "更新时间": 3,
+    "更新于": 3,
+}
 # A signature date is a line of its own: "2019年6月27日" or "二〇一九年六月二十七日".
 _SIGNATURE_DATE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 _CN_SIGNATURE_DATE = re.compile(
@@ -95,12 +105,13 @@ def parse_date(text: str | None) -> str | None:
     return make_date(*m.groups()) if m else None
 
 
-def labelled_dates(text: str) -> Iterator[tuple[str, str]]:
-    """(matched label and value, date) for each info-bar date (发布时间: / 发布日期: / 时间: …)."""
+def labelled_dates(text: str) -> Iterator[tuple[str, str, int]]:
+    """(matched label and value, date, rank) for each info-bar date (发布时间: / 发布日期: /
+    时间: …); rank 0 for publication labels, higher for 时间, 成文日期 and 更新时间."""
     for m in _DATE_LABEL.finditer(text):
-        found = parse_date(m.group(1))
+        found = parse_date(m.group(3))
         if found:
-            yield m.group(0), found
+            yield m.group(0), found, _LABEL_RANK.get(m.group(1) or m.group(2), 0)
 
 
 def is_agency_name(text: str | None) -> bool:

@@ -311,3 +311,13 @@ def test_title_candidates(head, body):
     result = extract(page.encode("utf-8"))
     assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"
     assert "上半年工作总结" not in result["text_original"]
+
+
+def test_publication_label_beats_update_and_writing_dates():
+    page = (
+        "<html><head><meta charset='utf-8'><title>阳江市科学技术局2019年上半年工作总结</title></head>"
+        "<body><div>更新时间:2023-05-01</div><table><tr><td>成文日期:</td><td>2019-06-20</td>"
+        "<td>发布日期:</td><td>2019-06-28</td></tr></table><div id='zoom'>" + PARA + "</div>"
+        "<ul><li>2017-03-02</li></ul></body></html>"
+    )
+    assert extract(page.encode("utf-8"))["published"] == "2019-06-28"

@@ -38,9 +38,14 @@ def test_labelled_dates():
     text = (
         "首页\n发布时间:2019-06-28 09:30 来源:本网\n正文\n时间:2021-10-22 11:13:39 网站:公文素材库"
     )
-    assert [d for _, d in metadata.labelled_dates(text)] == ["2019-06-28", "2021-10-22"]
+    assert [(d, r) for _, d, r in metadata.labelled_dates(text)] == [
+        ("2019-06-28", 0),
+        ("2021-10-22", 1),
+    ]
     assert list(metadata.labelled_dates("最新文章 2017-03-02 2016-11-18")) == []
-    assert [d for _, d in metadata.labelled_dates("發佈時間:2020-07-06")] == ["2020-07-06"]
+    assert [d for _, d, _ in metadata.labelled_dates("發佈時間:2020-07-06")] == ["2020-07-06"]
+    ranks = [r for _, _, r in metadata.labelled_dates("更新时间:2023-05-01 成文日期:2019-06-20")]
+    assert ranks == [3, 2]
 
 
 @pytest.mark.parametrize(

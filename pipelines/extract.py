@@ -548,6 +548,7 @@ def extract(
     agency = (
         sign_agency
         or (source_meta if metadata.is_agency_name(source_meta) else None)
+        or metadata.labelled_agency(probe_text if not traditional else page_text)
         or metadata.title_agency(title)
     )
     spots = mojibake_spots(body_text)

@@ -58,6 +58,12 @@ _REGION = re.compile(
     r"^((?:[\u4e00-\u9fffXx]{2,8}?(?:省|自治区))?(?:[\u4e00-\u9fffXx]{1,8}?(?:自治州|市|州|盟|地区))?"
     r"(?:[\u4e00-\u9fffXx]{1,8}?(?:自治县|县|区|旗))?)"
 )
+_AGENCY_LABEL = re.compile(
+    r"(发布机构|发文机关|发文单位|信息来源|文章来源|来源|來源)\s*[:：]\s*([\u4e00-\u9fff()（）]{2,30})"
+)
+_NEXT_LABEL = re.compile(
+    r"(?:成文日期|发布日期|发布时间|索引号|主题分类|分类|文号|名称|日期|时间|浏览|阅读).*$"
+)
 _PERIODS = re.compile(
     r"上半年|下半年|前三季度|第[一二三四1-4]季度|[一二三四1-4]季度|全年|年度|年终|1-6月|1—6月|1至6月"
 )
@@ -112,6 +118,20 @@ def labelled_dates(text: str) -> Iterator[tuple[str, str, int]]:
         found = parse_date(m.group(3))
         if found:
             yield m.group(0), found, _LABEL_RANK.get(m.group(1) or m.group(2), 0)
+
+
+def labelled_agency(text: str) -> str | None:
+    """The organisation after 发布机构: / 发文机关: / 来源: on the page, when it is one
+    (来源:网络整理 or 来源:本网 are not)."""
+    best: tuple[int, str] | None = None
+    for m in _AGENCY_LABEL.finditer(text):
+        # Cells of a metadata table may run together: cut at the next label.
+        name = _NEXT_LABEL.sub("", m.group(2)).strip()
+        if is_agency_name(name):
+            rank = 0 if m.group(1) in ("发布机构", "发文机关", "发文单位") else 1
+            if best is None or rank < best[0]:
+                best = (rank, name)
+    return best[1] if best else None
 
 
 def is_agency_name(text: str | None) -> bool:

@@ -116,3 +116,17 @@ def test_year_and_period_from_first_lines_without_a_title():
     lines = ["2020年上半年,我局在区委、区政府的正确领导下,取得了较好的成绩。", "一、工作"]
     assert metadata.year_of(None, lines) == 2020
     assert metadata.period_of(None, lines) == "上半年"
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        ("发布机构:阳江市科学技术局成文日期:2019-06-28", "阳江市科学技术局"),
+        ("信息来源:柳州市科学技术局 阅读次数:88", "柳州市科学技术局"),
+        ("来源:网络整理 免责声明:本文仅限学习分享", None),
+        ("来源:本网 作者:admin", None),
+        ("来源:阳江市科学技术局 发布机构:阳江市人民政府办公室", "阳江市人民政府办公室"),
+    ],
+)
+def test_labelled_agency(text, agency):
+    assert metadata.labelled_agency(text) == agency

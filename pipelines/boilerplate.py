@@ -197,6 +197,18 @@ _COUNTER = re.compile(
     r"^(?:\d+|(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}(?::\d{2})?)$"
 )
 _TOKENS = re.compile(r"[\s【】\[\]()（）|｜:：,，/·•]+")
+# Breadcrumbs without a 当前位置 label: "首页 >> 工作动态", "网站首页 > 政务公开".
+_BREADCRUMB = re.compile(r"^(?:首页|网站首页|主页|首頁|返回首页)\s*(?:>>?|»|→|/|＞|›|-)")
+# An info line led by the page date: "2020-07-06 16:40 文章来源:本站原创".
+_DATED_INFO = re.compile(
+    r"^[\[(（【]?\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?.{0,40}?"
+    r"(?:来源|作者|编辑|浏览|阅读|点击|字号|字体|發佈|來源)"
+)
+# The site's own name as a line: a place, then 门户网站 / 政府网 / 官网.
+_SITE_NAME = re.compile(
+    r"^[\u4e00-\u9fffXx]{1,10}?(?:省|市|县|区|州|盟|旗)[\u4e00-\u9fff]{0,12}"
+    r"(?:门户网站|政府网站|网站|政府网|官网|官方网站|門戶網站|網站)$"
+)
 _LIST_ITEM_MAX = 40
 _BODY_BEFORE_LIST = 200
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
@@ -208,30 +220,51 @@ def _only_ui_words(line: str) -> bool:
     return bool(tokens) and all(t in _UI_WORDS for t in tokens)
 
 
-def is_boilerplate(line: str) -> bool:
-    """True when the whole line has the shape of site boilerplate (see module docstring)."""
+def boilerplate_rule(line: str) -> str | None:
+    """The rule family a boilerplate line falls under, or None for a line of the document."""
     s = line.strip()
     if not s or _LONE_PUNCT.match(s):
-        return True
+        return "punctuation"
     n = len(s)
-    if _URL_LINE.match(s) or _LIST_HEADS.match(s) or _ISO_DATE_LINE.match(s):
-        return True
-    if n <= 40 and (_PAGER_LINE.match(s) or _only_ui_words(s)):
-        return True
+    if _URL_LINE.match(s):
+        return "bare-url"
+    if _LIST_HEADS.match(s):
+        return "link-list-heading"
+    if _ISO_DATE_LINE.match(s):
+        return "date-line"
+    if n <= 40 and _PAGER_LINE.match(s):
+        return "pager"
+    if n <= 40 and _only_ui_words(s):
+        return "toolbar"
     if n <= _FOOTER_MAX and _FOOTER_SHAPES.search(s) and not _SENTENCE_END.search(s):
-        return True
+        return "footer-number"
     if n <= _STRONG_MAX and _STRONG_LABEL.match(s):
-        return True
-    if n <= _LABEL_MAX and _DATED_LABEL.match(s):
-        return True
-    if n <= _LABEL_MAX and _LABEL_LINE.match(s):
-        # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.
-        return n <= 40 or not _SENTENCE_END.search(s)
+        return "doc-share-label"
+    if n <= _LABEL_MAX and (_DATED_LABEL.match(s) or _DATED_INFO.match(s)):
+        return "info-bar"
+    if n <= _LABEL_MAX and _BREADCRUMB.match(s):
+        return "breadcrumb"
+    if n <= 30 and _SITE_NAME.match(s):
+        return "site-name"
+    # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.
+    if n <= _LABEL_MAX and _LABEL_LINE.match(s) and (n <= 40 or not _SENTENCE_END.search(s)):
+        return "label-line"
     if n <= _SHORT_MAX and _SITE_PHRASES.search(s):
-        return True
-    if n <= _SHORT_MAX and _MENU_WORDS.search(s):
-        return len(squash(_MENU_WORDS.sub("", s))) <= _MENU_REST
-    return bool(n <= 80 and _NAV_ROW.match(s))
+        return "site-phrase"
+    if (
+        n <= _SHORT_MAX
+        and _MENU_WORDS.search(s)
+        and len(squash(_MENU_WORDS.sub("", s))) <= _MENU_REST
+    ):
+        return "menu-words"
+    if n <= 80 and _NAV_ROW.match(s):
+        return "nav-row"
+    return None
+
+
+def is_boilerplate(line: str) -> bool:
+    """True when the whole line has the shape of site boilerplate (see module docstring)."""
+    return boilerplate_rule(line) is not None
 
 
 # --- titles inside the body ----------------------------------------------------------------------
@@ -326,11 +359,16 @@ def resplit(lines: list[str]) -> list[str]:
     return out
 
 
-def clean_lines(lines: Iterable[str], shadow: Sequence[str] | None = None) -> tuple[list[str], int]:
+def clean_lines(
+    lines: Iterable[str],
+    shadow: Sequence[str] | None = None,
+    counts: dict[str, int] | None = None,
+) -> tuple[list[str], int]:
     """Keep non-boilerplate lines (stripped); return them and how many were dropped.
 
     ``shadow`` is the same lines in Simplified Chinese for a Traditional page: the rules are
     written in Simplified and are matched against it, while the page's own lines are kept.
+    ``counts``, when given, is incremented per rule family (see :func:`boilerplate_rule`).
 
     After a link-list heading (相关阅读, 最近更新 ...) below the body, the short lines that
     follow are its items (titles, often with dates) and go too, up to the first line that
@@ -345,17 +383,18 @@ def clean_lines(lines: Iterable[str], shadow: Sequence[str] | None = None) -> tu
         if not s:
             continue
         p = probe.strip()
-        if _LIST_HEADS.match(p):
+        rule = boilerplate_rule(p)
+        if rule == "link-list-heading":
             # Only below the body: before it, a short body heading could pass for a list item.
             in_list = sum(len(x) for x in kept) >= _BODY_BEFORE_LIST
-            dropped += 1
+        elif in_list and len(p) <= _LIST_ITEM_MAX and not _SENTENCE_END.search(p):
+            rule = "link-list-item"
+        else:
+            in_list = False
+        if rule is None:
+            kept.append(s)
             continue
-        if in_list and len(p) <= _LIST_ITEM_MAX and not _SENTENCE_END.search(p):
-            dropped += 1
-            continue
-        in_list = False
-        if is_boilerplate(p):
-            dropped += 1
-            continue
-        kept.append(s)
+        dropped += 1
+        if counts is not None:
+            counts[rule] = counts.get(rule, 0) + 1
     return kept, dropped

@@ -503,7 +503,8 @@ def extract(
     shadow = (to_simplified(joined) or "").split("\n") if traditional else None
     if shadow is not None and len(shadow) != len(lines):
         shadow = None
-    lines, dropped = clean_lines(lines, shadow)
+    rules: dict[str, int] = {}
+    lines, dropped = clean_lines(lines, shadow, rules)
     title, title_source = choose_title(
         metas,
         html_text,
@@ -521,6 +522,8 @@ def extract(
         {name for name, pattern in _DIGITS_LOST for x in [title or "", *lines] if pattern.search(x)}
     )
     lines, link_lines = _drop_link_lines(lines, anchors - ({squash(title)} if title else set()))
+    if link_lines:
+        rules["link-text"] = link_lines
     lines, title_lines = remove_titles(lines, title)
     lines = resplit(lines)
     # The title removal can expose a leading or trailing boilerplate line.
@@ -580,6 +583,7 @@ def extract(
         pinyin_removed=pinyin_count,
         digits_lost=digits_lost,
         lines_dropped=dropped + link_lines,
+        dropped_by_rule=dict(sorted(rules.items())),
         title_lines_removed=title_lines,
     )
     return result

@@ -321,3 +321,40 @@ def test_publication_label_beats_update_and_writing_dates():
         "<ul><li>2017-03-02</li></ul></body></html>"
     )
     assert extract(page.encode("utf-8"))["published"] == "2019-06-28"
+
+
+def _bigram_f1(out: str, gold_text: str) -> float:
+    import collections
+    import re
+    import unicodedata
+
+    def grams(s: str) -> collections.Counter:
+        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", T2S(s)))
+        return collections.Counter(s[i : i + 2] for i in range(len(s) - 1))
+
+    o, g = grams(out), grams(gold_text)
+    hit = sum((o & g).values())
+    p, r = hit / max(1, sum(o.values())), hit / max(1, sum(g.values()))
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_line_rules_alone_clean_the_whole_page(results, name):
+    """Defence in depth: containers and the dominant region usually keep boilerplate out, so
+    here the line rules get every line of the page (nav, info bar, footer, link lists) and
+    must still leave only the document."""
+    from pipelines.boilerplate import clean_lines, remove_titles, squash, strip_pinyin
+    from pipelines.extract import _drop_link_lines, _parse, serialize
+
+    tree = _parse(decode((CORPUS / CASES[name]["page"]).read_bytes()).text)
+    anchors = {squash(a.text_content()) for a in tree.iter("a")} - {""}
+    title = results[name]["title_original"]
+    text, _ = strip_pinyin("\n".join(serialize(tree.find("body"))))
+    lines = text.split("\n")
+    lines, _ = clean_lines(lines, T2S(text).split("\n"))
+    lines, _ = _drop_link_lines(lines, anchors - {squash(title)})
+    lines, _ = remove_titles(lines, title)
+    out = "\n".join(lines)
+    assert _bigram_f1(out, gold(name)["text"]) >= 0.98
+    for phrase in BOILERPLATE:
+        assert phrase not in T2S(out), phrase

@@ -358,3 +358,28 @@ def test_line_rules_alone_clean_the_whole_page(results, name):
     assert _bigram_f1(out, gold(name)["text"]) >= 0.98
     for phrase in BOILERPLATE:
         assert phrase not in T2S(out), phrase
+
+
+def test_trafilatura_when_no_container_and_no_dominant_block():
+    # A long sidebar of plain (unlinked) text: no element holds most of the page's text, so
+    # trafilatura's choice stands and the line rules clean it.
+    half = "".join(f"<p>{x}</p>" for x in gold("trs_004")["text"].split("\n"))
+    sidebar = "".join(
+        f"<li>关于开展第{i}批科技计划项目验收工作的通知 2017-03-02</li>" for i in range(60)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>阳江市科学技术局2019年上半年工作总结_阳江市人民政府</title>"
+        "</head><body><div class='l'><h1>阳江市科学技术局2019年上半年工作总结</h1>"
+        "<p>发布时间:2019-06-28 来源:阳江市科学技术局</p>"
+        f"<div class='a'>{half}</div></div><div class='r'><ul>{sidebar}</ul></div>"
+        "<div class='f'><p>主办单位:阳江市人民政府办公室 网站标识码:4417000019 粤ICP备16010311号-3</p>"
+        "</div></body></html>"
+    )
+    result = extract(page.encode("utf-8"))
+    assert result["method"] == "trafilatura"
+    text = result["text_original"]
+    assert "市委、市政府对创新驱动发展高度重视" in text
+    for phrase in ("ICP备", "网站标识码", "发布时间", "验收工作的通知"):
+        assert phrase not in text
+    assert result["published"] == "2019-06-28"
+    assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"

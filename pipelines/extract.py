@@ -464,19 +464,22 @@ def extract(
     else:
         region = dominant_region(page_root)
         region_lines = serialize(region) if region is not page_root else []
-        extracted = trafilatura.extract(
-            tree,
-            url=url,
-            output_format="txt",
-            include_tables=True,
-            include_comments=False,
-            include_images=False,
-            deduplicate=False,
-            # Our dominant-region check below replaces trafilatura's readability/jusText
-            # fallbacks, which would double its cost.
-            fast=True,
-            config=_trafilatura_config(),
-        )
+        try:
+            extracted = trafilatura.extract(
+                tree,
+                url=url,
+                output_format="txt",
+                include_tables=True,
+                include_comments=False,
+                include_images=False,
+                deduplicate=False,
+                # Our dominant-region check below replaces trafilatura's readability/jusText
+                # fallbacks, which would double its cost.
+                fast=True,
+                config=_trafilatura_config(),
+            )
+        except Exception:  # one odd page must not stop a crawl; the region or page text remain
+            extracted = None
         lines = [
             _TABLE_EDGES.sub("", " ".join(x.split())).replace("\\|", "|")
             for x in (extracted or "").split("\n")

@@ -1,4 +1,5 @@
-"""The ``harvest`` command line: crawl, extract, serve, demo.
+"""The ``harvest`` command line: crawl, schedule, status, extract, serve, export, reextract,
+dedup, demo, check.
 
 Each command's docstring is its ``--help`` text.
 """
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import click
 
+from crawler.clusters import dedup_command
 from crawler.config import ConfigError, HarvestConfig, load_config
+from crawler.export import export_command
+from crawler.reextract import reextract_command
 from crawler.storage import DEFAULT_DB, StorageError
 
 config_option = click.option(
@@ -239,9 +243,12 @@ def extract(file_or_url: str, url: str | None, list_date: str | None) -> None:
 
     headers: dict[str, str] = {}
     if file_or_url.startswith(("http://", "https://")):
-        with urllib.request.urlopen(file_or_url, timeout=30) as response:  # noqa: S310
-            body = response.read()
-            headers = {k.lower(): v for k, v in response.headers.items()}
+        try:
+            with urllib.request.urlopen(file_or_url, timeout=30) as response:  # noqa: S310
+                body = response.read()
+                headers = {k.lower(): v for k, v in response.headers.items()}
+        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+            raise click.ClickException(f"{file_or_url}: cannot fetch: {exc}") from None
         url = url or file_or_url
     else:
         try:
@@ -256,15 +263,10 @@ def extract(file_or_url: str, url: str | None, list_date: str | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", type=click.Path(), help="Config file (default config.yaml)."
-)
+@config_option
 def check(config_path: str | None) -> None:
     """Validate a config file and list its sites."""
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    config = _load(config_path)
     for site in config.sites:
         state = "" if site.enabled else " (disabled)"
         click.echo(
@@ -272,16 +274,10 @@ def check(config_path: str | None) -> None:
         )
 
 
-# Commands defined in their own modules (each imports its heavy parts only when run).
-from crawler.export import export_command  # noqa: E402
-from crawler.reextract import reextract_command  # noqa: E402
-
+# Commands defined in the modules of their stage (each imports its heavy parts only when run).
+cli.add_command(dedup_command, "dedup")
 cli.add_command(reextract_command)
 cli.add_command(export_command)
-
-from crawler.clusters import dedup_command  # noqa: E402
-
-cli.add_command(dedup_command, "dedup")
 
 
 def main() -> None:

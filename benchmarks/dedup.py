@@ -44,6 +44,7 @@ from crawler.clusters import (  # noqa: E402
     likely_candidates,
     save_settings,
 )
+from crawler.storage import configure  # noqa: E402
 from pipelines.neardup import (  # noqa: E402
     DEFAULTS,
     band_keys,
@@ -145,9 +146,9 @@ def plant(rng: random.Random, gen: Generator, sentences: list[str], s2t) -> tupl
 def archive(path: Path) -> sqlite3.Connection:
     """A bare archive: the documents columns the dedup code reads, sources, and its schema
     (no FTS, whose indexing cost belongs to the store stage, not to dedup)."""
-    db = sqlite_utils.Database(sqlite3.connect(str(path), isolation_level=None))
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    configure(conn)  # the archive's own connection settings
+    db = sqlite_utils.Database(conn)
     db["documents"].create(
         {"id": int, "text": str, "content_hash": str, "published": str, "length": int}, pk="id"
     )

@@ -180,6 +180,9 @@ def decode(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
 # ("ä¸­æ–‡" for 中文). Every byte survived, so the text can be turned back into bytes.
 _LATIN_RUN = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff\u2018-\u201e\u2020-\u2122\u0152-\u0178]+")
 _LATIN_MIN = 4  # characters of such runs on a line before a repair is tried
+# Characters that UTF-8 read as GBK is full of (的 -> 鐨, 、-> 銆, ，-> 锛); without them the
+# costly plausibility check is skipped.
+_GBK_MISREAD_HINT = re.compile(r"[鐨銆锛鍦涓浠鏄骞鏈]")
 _DAMAGED = 0.3  # plausibility under which a line of Han text is taken as misread
 
 
@@ -213,7 +216,9 @@ def repair_line(line: str) -> tuple[str, str | None]:
 def repair(text: str) -> tuple[str, list[str]]:
     """Repair the lines of ``text`` that a lossless misreading damaged; return the text and
     the repairs made. Text that reads well as a whole is returned untouched (the common case)."""
-    if not _LATIN_RUN.search(text) and plausibility(text) >= _GOOD:
+    if not _LATIN_RUN.search(text) and (
+        not _GBK_MISREAD_HINT.search(text) or plausibility(text) >= _GOOD
+    ):
         return text, []
     lines, done = [], []
     for line in text.split("\n"):

@@ -24,6 +24,9 @@ _DATE_LABEL = re.compile(
     r"|成文日期|时间|日期|時間))\s*[:：]|(发布于|发表于|更新于|上传于|發佈於|發表於))\s*"
     r"((?:19|20)\d{2}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2})"
 )
+_YEAR_START = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]|年)")
+_LABEL_LOOKBACK = 12  # characters: the longest label, its colon and some spaces
+_DATE_SPAN = 20  # characters of "2019 年 06 月 28" after the year's start
 # Which label names the publication best: a page may show both 成文日期 and 发布日期, or an
 # 更新时间 above the 发布时间.
 _LABEL_RANK = {
@@ -114,10 +117,15 @@ def parse_date(text: str | None) -> str | None:
 def labelled_dates(text: str) -> Iterator[tuple[str, str, int]]:
     """(matched label and value, date, rank) for each info-bar date (发布时间: / 发布日期: /
     时间: …); rank 0 for publication labels, higher for 时间, 成文日期 and 更新时间."""
-    for m in _DATE_LABEL.finditer(text):
-        found = parse_date(m.group(3))
-        if found:
-            yield m.group(0), found, _LABEL_RANK.get(m.group(1) or m.group(2), 0)
+    # Scanning for the digits first and then looking back for a label is several times
+    # faster than trying the label alternation at every position of a long page.
+    for year in _YEAR_START.finditer(text):
+        start = max(0, year.start() - _LABEL_LOOKBACK)
+        m = _DATE_LABEL.search(text, start, year.start() + _DATE_SPAN)
+        if m and m.start(3) == year.start():
+            found = parse_date(m.group(3))
+            if found:
+                yield m.group(0), found, _LABEL_RANK.get(m.group(1) or m.group(2), 0)
 
 
 def labelled_agency(text: str) -> str | None:

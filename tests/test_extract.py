@@ -383,3 +383,22 @@ def test_trafilatura_when_no_container_and_no_dominant_block():
         assert phrase not in text
     assert result["published"] == "2019-06-28"
     assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"
+
+
+def test_pipeline_with_the_project_item():
+    from crawler.items import PageItem
+
+    item = PageItem(
+        body=(CORPUS / "pages" / "mirror_001.html").read_bytes(),
+        url="http://mirror.example.com/a/1.html",
+        final_url="http://mirror.example.com/a/1.html",
+        headers={"content-type": "text/html; charset=big5"},
+        list_date="2022-03-16",
+        list_title="科技局2022年上半年工作总結範文",
+    )
+    out = ExtractPipeline(Stats()).process_item(item)
+    assert out["published"] == "2022-03-16"  # the page has no date: the list page's
+    assert out["encoding"] == "utf-8"
+    assert out["extraction"]["encoding_source"] == "sniffed"  # header and meta both say big5
+    assert out["extraction"]["declared_charsets"] == {"header": "big5", "meta": "big5"}
+    assert out["title_original"] == "科技局2022年上半年工作總結範文"

@@ -117,6 +117,8 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::|(?<!\d)-|-(?!\d))
 # trafilatura renders table rows as "| cell | cell |".
 _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 _DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
+# Doc-share sites name a document after its file: "…工作总结范文.doc".
+_FILE_EXT = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?|xlsx?)$", re.I)
 _TITLE_CLASS = re.compile(r"tit|biaoti|\bbt\b|headline|heading|subject", re.I)
 _LIST_MARKER = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
@@ -288,8 +290,10 @@ def choose_title(
             return lxml.html.fromstring(f"<p>{value}</p>").text_content(), "comment"
     m = _DOC_TITLE_LINE.search(page_text)
     if m:
-        return m.group(1).strip(), "doc-share"
-    segments = [s.strip() for s in _TITLE_SPLIT.split(title_tag or "") if s.strip()]
+        return _FILE_EXT.sub("", m.group(1).strip()), "doc-share"
+    segments = [_FILE_EXT.sub("", s.strip()) for s in _TITLE_SPLIT.split(title_tag or "")]
+    segments = [s for s in segments if s]
+    headings = [_FILE_EXT.sub("", h) for h in headings]
     squashed = {squash(s) for s in segments}
     whole = squash(title_tag or "")
     first = squash(first_line or "")

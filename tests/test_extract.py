@@ -299,6 +299,11 @@ PARA = "<p>" + "我局认真贯彻落实各项科技政策,推动科技创新取
             "<div class='arttit'>阳江市科学技术局2019年上半年工作总结</div>"
             "<div class='article-content'>" + PARA + "</div>",
         ),
+        # doc-share file name with its extension
+        (
+            "<title>阳江市科学技术局2019年上半年工作总结.doc - 文库</title>",
+            "<h1>阳江市科学技术局2019年上半年工作总结.doc</h1><div>" + PARA + "</div>",
+        ),
         # <title> with a hyphen suffix and no heading at all
         (
             "<title>阳江市科学技术局2019年上半年工作总结-阳江市人民政府</title>",

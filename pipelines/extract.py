@@ -600,8 +600,9 @@ class ExtractPipeline:
     """Runs :func:`extract` on every fetched document page; drops pages with no text.
 
     Stats: ``harvest/extract/{pages,empty,partial,mojibake}``,
-    ``harvest/extract/method/<container|trafilatura|page>``,
-    ``harvest/extract/encoding_source/<bom|header|meta|sniffed>``.
+    ``harvest/extract/method/<container|region|trafilatura|page>``,
+    ``harvest/extract/encoding_source/<bom|header|meta|sniffed>``,
+    ``harvest/extract/rule/<family>`` (lines dropped by each boilerplate rule family).
     """
 
     def __init__(self, stats=None) -> None:
@@ -611,9 +612,9 @@ class ExtractPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
-    def _inc(self, key: str) -> None:
+    def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
-            self.stats.inc_value(f"harvest/extract/{key}")
+            self.stats.inc_value(f"harvest/extract/{key}", count)
 
     def process_item(self, item):
         # Imported here, not at module level: itemadapter loads Scrapy, and `harvest extract`
@@ -635,6 +636,10 @@ class ExtractPipeline:
             self._inc("partial")
         if result.get("mojibake_spots"):
             self._inc("mojibake")
+        # Lines dropped per rule family: a family that stops firing on a site that used to
+        # need it, or starts eating a site, shows in the run's stats.
+        for rule, count in result.get("dropped_by_rule", {}).items():
+            self._inc(f"rule/{rule}", count)
         for key in ("title_original", "text_original", "published", "encoding"):
             adapter[key] = result.pop(key)
         adapter["extraction"] = result

@@ -214,8 +214,8 @@ class Stats:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
 
-    def inc_value(self, key: str) -> None:
-        self.values[key] = self.values.get(key, 0) + 1
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self.values[key] = self.values.get(key, start) + count
 
 
 def test_pipeline_sets_item_fields_and_counts():
@@ -237,6 +237,7 @@ def test_pipeline_sets_item_fields_and_counts():
         "harvest/extract/method/container": 1,
         "harvest/extract/encoding_source/meta": 1,
         "harvest/extract/mojibake": 1,
+        **{f"harvest/extract/rule/{k}": n for k, n in out["extraction"]["dropped_by_rule"].items()},
     }
 
 
@@ -407,3 +408,12 @@ def test_pipeline_with_the_project_item():
     assert out["extraction"]["encoding_source"] == "sniffed"  # header and meta both say big5
     assert out["extraction"]["declared_charsets"] == {"header": "big5", "meta": "big5"}
     assert out["title_original"] == "科技局2022年上半年工作總結範文"
+
+
+def test_pipeline_counts_rule_families():
+    stats = Stats()
+    item = {"body": (CORPUS / "pages" / "gwsck_002.html").read_bytes(), "url": None}
+    out = ExtractPipeline(stats).process_item(item)
+    assert out["extraction"]["dropped_by_rule"] == {"label-line": 1}  # 来源:网络整理 免责声明…
+    assert stats.values["harvest/extract/rule/label-line"] == 1
+    assert stats.values["harvest/extract/method/region"] == 1

@@ -118,6 +118,8 @@ _LIST_HEADS = re.compile(
     r"^(?:相关阅读|相关文章|相关文档|相关推荐|相关链接|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢"
     r"|热门文章|最新文章|精彩推荐|延伸阅读|推荐阅读|相关閱讀|相關文章|您可能关注的文档|您可能感兴趣的"
     r"|猜你感兴趣|相关资料|相关范文|热门搜索|大家都在看)[:：]?$"
+    # "<article title>相关文章:": some sites head the list with the title; colon required.
+    r"|^.{4,60}?(?:相关阅读|相关文章|相关文档|相关推荐|相关范文)[:：]$"
 )
 _URL_LINE = re.compile(
     r"^\s*(?:https?://|www\.)\S+(?:\s+\S*\.(?:html?|shtml|aspx?|php)\S*)?\s*$", re.I
@@ -198,7 +200,13 @@ _COUNTER = re.compile(
 )
 _TOKENS = re.compile(r"[\s【】\[\]()（）|｜:：,，/·•]+")
 # Breadcrumbs without a 当前位置 label: "首页 >> 工作动态", "网站首页 > 政务公开".
-_BREADCRUMB = re.compile(r"^(?:首页|网站首页|主页|首頁|返回首页)\s*(?:>>?|»|→|/|＞|›|-)")
+_BREADCRUMB = re.compile(r"(?:^|\s)(?:首页|网站首页|主页|首頁|返回首页)\s*(?:>>?|»|→|/|＞|›|-)")
+# Prev/next links and "back to list" anywhere in a short line.
+_PREV_NEXT = re.compile(
+    r"上一篇[:：]|下一篇[:：]|上一条[:：]|下一条[:：]|返回列表|上一篇文章|下一篇文章"
+)
+# "本文来源: https://…": a label and a URL, nothing else.
+_LABELLED_URL = re.compile(r"^\S{1,10}[:：]\s*(?:https?://|www\.)\S+$", re.I)
 # An info line led by the page date: "2020-07-06 16:40 文章来源:本站原创".
 _DATED_INFO = re.compile(
     r"^[\[(（【]?\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?.{0,40}?"
@@ -226,7 +234,7 @@ def boilerplate_rule(line: str) -> str | None:
     if not s or _LONE_PUNCT.match(s):
         return "punctuation"
     n = len(s)
-    if _URL_LINE.match(s):
+    if _URL_LINE.match(s) or (n <= 200 and _LABELLED_URL.match(s)):
         return "bare-url"
     if _LIST_HEADS.match(s):
         return "link-list-heading"
@@ -242,8 +250,10 @@ def boilerplate_rule(line: str) -> str | None:
         return "doc-share-label"
     if n <= _LABEL_MAX and (_DATED_LABEL.match(s) or _DATED_INFO.match(s)):
         return "info-bar"
-    if n <= _LABEL_MAX and _BREADCRUMB.match(s):
+    if n <= _LABEL_MAX and _BREADCRUMB.search(s):
         return "breadcrumb"
+    if n <= _LABEL_MAX and _PREV_NEXT.search(s):
+        return "prev-next"
     if n <= 30 and _SITE_NAME.match(s):
         return "site-name"
     # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.

@@ -66,6 +66,10 @@ def test_strip_pinyin(text, expected, count):
         "地址:阳江市江城区东风二路1号 邮编:529500",
         "本站资源均来自互联网,仅供学习交流 联系QQ:123456 关于本站",
         "Copyright © 2019 All Rights Reserved",
+        "<<返回列表 上一篇:年度工作总结",
+        "范文网 首页 > 工作总结",
+        "本文来源:https://www.fanwen.example.com/zj/000.html",
+        "阳江市科学技术局2019年上半年工作总结相关文章:",
     ],
 )
 def test_boilerplate_lines(line):
@@ -90,6 +94,9 @@ def test_boilerplate_lines(line):
         "(三)推进无障碍环境建设",
         "加强网站建设,完成ICP备案,访客量稳步增长。",
         "引进来自互联网企业的技术人才12名",
+        "(三)积极宣传报道,发布最新文章",
+        "开展首页设计-改版工作",
+        "一是完成上一篇章的修订",
     ],
 )
 def test_body_lines_survive(line):

@@ -533,7 +533,7 @@ def extract(
         rules["link-text"] = link_lines
     lines, title_lines = remove_titles(lines, title)
     lines = resplit(lines)
-    # The title removal can expose a leading or trailing boilerplate line.
+    # Removing a trailing title copy can leave a boilerplate line last (a lone "." or "|").
     while lines and is_boilerplate(lines[-1]):
         lines.pop()
     body_text = "\n".join(lines)
@@ -558,7 +558,7 @@ def extract(
     agency = (
         sign_agency
         or (source_meta if metadata.is_agency_name(source_meta) else None)
-        or metadata.labelled_agency(probe_text if not traditional else page_text)
+        or metadata.labelled_agency(page_text)  # the page's own script; labels come in both
         or metadata.title_agency(title)
     )
     spots = mojibake_spots(body_text)

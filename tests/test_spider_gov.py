@@ -14,8 +14,9 @@ from scrapy.utils.test import get_reactor_settings
 
 from crawler.config import parse_config
 from crawler.items import PageItem
-from crawler.spiders.base import find_date, page_index
+from crawler.spiders.base import page_index
 from crawler.spiders.gov import GovSpider, trs_pages
+from pipelines.metadata import parse_date
 
 COLUMN = "http://www.example.gov.cn/gov/kjj/"
 DEMO_SITE: dict[str, Any] = {
@@ -312,8 +313,8 @@ def test_page_index_reads_the_page_number_from_the_url(url, index):
         ("浏览次数:2019", None),
     ],
 )
-def test_find_date(text, date):
-    assert find_date(text) == date
+def test_list_dates_are_read_like_page_dates(text, date):
+    assert parse_date(text) == date
 
 
 def test_non_html_list_page_is_reported(spider):

@@ -45,6 +45,7 @@ from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
 from crawler.signals import page_not_modified
 from crawler.storage import connect, known_urls
+from pipelines.metadata import parse_date
 
 STATS = "harvest/spider"
 
@@ -58,7 +59,6 @@ _PAGE_QUERY = re.compile(r"^(?:page|pageno|pagenum|pageindex|p|pn)$", re.IGNOREC
 _TRS_SUFFIX = re.compile(r"/index_(\d+)\.s?html?$")
 # Other numbered files: list_2.html, column-index-2.shtml are the 2nd page.
 _NUMBERED_FILE = re.compile(r"[_-](\d+)\.s?html?$")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _SPACE = re.compile(r"\s+")
 
 
@@ -95,17 +95,6 @@ def clean_text(parts: Iterable[str]) -> str:
     return _SPACE.sub(" ", "".join(parts)).strip()
 
 
-def find_date(text: str) -> str | None:
-    """The first ``YYYY-MM-DD``-like date in ``text`` (also ``2019年6月28日``), as ISO."""
-    match = _DATE.search(text)
-    if not match:
-        return None
-    year, month, day = (int(g) for g in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
 def list_date(node: Selector) -> str | None:
     """The date a list page shows next to a link.
 
@@ -114,17 +103,17 @@ def list_date(node: Selector) -> str | None:
     """
     for axis in ("following-sibling", "preceding-sibling"):
         for sibling in node.xpath(f"{axis}::*[not(self::a)]"):
-            found = find_date(clean_text(sibling.xpath(".//text()").getall()))
+            found = parse_date(clean_text(sibling.xpath(".//text()").getall()))
             if found:
                 return found
     for tail in node.xpath("following-sibling::text()").getall():
-        found = find_date(tail)
+        found = parse_date(tail)
         if found:
             return found
     row = node.xpath("ancestor::*[self::li or self::tr or self::dd or self::dl][1]")
     if row:
         texts = row[0].xpath(".//text()[not(ancestor::a)]").getall()
-        return find_date(clean_text(texts))
+        return parse_date(clean_text(texts))
     return None
 
 

@@ -14,23 +14,11 @@ from pathlib import Path
 
 import click
 
-from crawler.clusters import dedup_command
 from crawler.config import ConfigError, HarvestConfig, load_config
 from crawler.export import export_command
+from crawler.options import config_option, db_option
 from crawler.reextract import reextract_command
-from crawler.storage import DEFAULT_DB, StorageError
-
-config_option = click.option(
-    "--config", "config_path", type=click.Path(), help="Config file (default: config.yaml)."
-)
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default=str(DEFAULT_DB),
-    show_default=True,
-    help="Archive database.",
-)
+from crawler.storage import StorageError
 
 
 def _load(config_path: str | None) -> HarvestConfig:
@@ -96,7 +84,7 @@ def cli() -> None:
 @cli.command("crawl")
 @click.argument("sites", nargs=-1)
 @config_option
-@db_option
+@db_option()
 @click.option("--quiet", is_flag=True, help="Print nothing unless a site failed (for cron).")
 @click.option("--full", is_flag=True, help="Re-walk every list page and re-fetch every document.")
 @click.option(
@@ -129,7 +117,7 @@ def crawl_command(
 
 
 @cli.command()
-@db_option
+@db_option()
 def status(db_path: str) -> None:
     """Print a table of sites: last run, result, documents and alerts."""
     from crawler.health import status_table
@@ -157,7 +145,7 @@ def status(db_path: str) -> None:
 
 @cli.command()
 @config_option
-@db_option
+@db_option()
 @click.option(
     "--list", "list_only", is_flag=True, help="Print each site's next run times and exit."
 )
@@ -186,7 +174,7 @@ def schedule(config_path: str | None, db_path: str, list_only: bool, jitter: int
 
 
 @cli.command()
-@db_option
+@db_option()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option(
@@ -205,7 +193,7 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
 
 
 @cli.command()
-@db_option
+@db_option()
 def demo(db_path: str) -> None:
     """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
     from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_URL_VARIABLE, serve_directory
@@ -274,8 +262,42 @@ def check(config_path: str | None) -> None:
         )
 
 
+@cli.command()
+@click.option("--rebuild", "do_rebuild", is_flag=True, help="Regenerate index and clusters.")
+@db_option()
+@config_option
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: bool) -> None:
+    """Near-duplicate clusters: show their counts, or (--rebuild) regenerate the LSH index,
+    links and clusters from the documents table, in one transaction.
+
+    The clusters are the same as the crawl built; run it after changing the `dedup:` shingle
+    size, permutations or bands in config.yaml. A rebuild holds the archive's write lock until
+    it finishes (readers such as Datasette keep working): run it between crawls.
+    """
+    from crawler.clusters import configured_settings, rebuild, summarise
+    from crawler.storage import connect
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")
+    if do_rebuild:
+        try:
+            settings = configured_settings(config_path)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        lines = rebuild(db_path, progress=not no_progress, settings=settings).lines()
+    else:
+        db = connect(db_path)
+        try:
+            total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            lines = summarise(db.conn, total).lines()[1:]
+        finally:
+            db.close()
+    for line in lines:
+        click.echo(line)
+
+
 # Commands defined in the modules of their stage (each imports its heavy parts only when run).
-cli.add_command(dedup_command, "dedup")
 cli.add_command(reextract_command)
 cli.add_command(export_command)
 

@@ -34,7 +34,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 
 from pipelines.neardup import (
@@ -500,51 +499,12 @@ def rebuild(
         db.close()
 
 
-@click.command("dedup")
-@click.option("--rebuild", "do_rebuild", is_flag=True, help="Regenerate index and clusters.")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default="archive/harvest.db",
-    show_default=True,
-    help="Archive database.",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
-@click.option(
-    "--config", "config_path", type=click.Path(), help="Config file whose `dedup:` settings apply."
-)
-def dedup_command(
-    do_rebuild: bool, db_path: str, no_progress: bool, config_path: str | None
-) -> None:
-    """Near-duplicate clusters: show their counts, or (--rebuild) regenerate the LSH index,
-    links and clusters from the documents table, in one transaction.
+def configured_settings(config_path: str | None = None) -> NearDupSettings:
+    """The Scrapy project's ``HARVEST_DEDUP_*`` with a config file's ``dedup:`` on top (the
+    file is optional unless named)."""
+    from crawler.config import DEFAULT_CONFIG, load_config
 
-    The clusters are the same as the crawl built; run it after changing the HARVEST_DEDUP_*
-    shingle size, permutations or bands. A rebuild holds the archive's write lock until it
-    finishes (readers such as Datasette keep working): run it between crawls.
-    """
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")
-    if do_rebuild:
-        from crawler.config import DEFAULT_CONFIG, ConfigError, load_config
-
-        configured = {}
-        if config_path or DEFAULT_CONFIG.exists():
-            try:
-                configured = load_config(config_path).scrapy_settings()
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from None
-        settings = NearDupSettings.from_settings({**_scrapy_dedup_settings(), **configured})
-        summary = rebuild(db_path, progress=not no_progress, settings=settings)
-    else:
-        from crawler.storage import connect
-
-        db = connect(db_path)
-        try:
-            total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
-            summary = summarise(db.conn, total)
-        finally:
-            db.close()
-    for line in summary.lines()[1:] if not do_rebuild else summary.lines():
-        click.echo(line)
+    configured = {}
+    if config_path or DEFAULT_CONFIG.exists():
+        configured = load_config(config_path).scrapy_settings()
+    return NearDupSettings.from_settings({**_scrapy_dedup_settings(), **configured})

@@ -29,7 +29,7 @@ from typing import IO, Any
 
 import click
 
-from crawler.storage import DEFAULT_DB
+from crawler.options import db_option
 
 SCHEMA_ID = "harvest-export/1"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "export-v1.schema.json"
@@ -53,19 +53,9 @@ FIELDS = (
     "last_seen",
 )
 
-_DOCUMENT_COLUMNS = (
-    "title",
-    "text",
-    "text_original",
-    "published",
-    "agency",
-    "region",
-    "year",
-    "period",
-    "doc_type",
-    "content_hash",
-    "first_seen",
-    "last_seen",
+# Copied from the documents row as they are; the others are assembled per record.
+_DOCUMENT_COLUMNS = tuple(
+    f for f in FIELDS if f not in ("schema", "document_id", "sources", "cluster_id")
 )
 
 
@@ -176,14 +166,7 @@ def export(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, exists=True),
-    default=str(DEFAULT_DB),
-    show_default=True,
-    help="Archive database.",
-)
+@db_option(must_exist=True)
 def export_command(
     since: str | None, after_id: int, site: str | None, fmt: str, output: str | None, db_path: str
 ) -> None:

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.storage import DEFAULT_DB, connect, store_pages
+from crawler.options import db_option
+from crawler.storage import connect, store_pages
 
 # The stages (trafilatura, OpenCC, Scrapy) load in Reextractor, not when `harvest` starts.
 if TYPE_CHECKING:
@@ -337,14 +338,7 @@ def reextract(
 @click.command("reextract")
 @click.option("--site", help="Only this site's pages.")
 @click.option("--since", help="Only pages fetched at or after this date (YYYY-MM-DD or ISO time).")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, exists=True),
-    default=str(DEFAULT_DB),
-    show_default=True,
-    help="Archive database (its WARC files are in warc/ beside it).",
-)
+@db_option(must_exist=True, help="Archive database (its WARC files are in warc/ beside it).")
 @click.option("--restart", is_flag=True, help="Ignore the checkpoint of an interrupted run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def reextract_command(

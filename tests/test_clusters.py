@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from scrapy.utils.test import get_crawler
 
+from crawler.cli import cli
 from crawler.clusters import (
     DedupSettingsMismatch,
     canonical_key,
     cluster_map,
-    dedup_command,
     rebuild,
     save_settings,
 )
@@ -158,19 +158,13 @@ def test_rebuild_gives_the_same_clusters_and_links(demo, tmp_path):
 def test_dedup_command_rebuilds_with_a_summary(demo, tmp_path):
     demo.close()
     path = str(tmp_path / "demo.db")
-    result = CliRunner().invoke(dedup_command, ["--rebuild", "--db", path, "--no-progress"])
+    result = CliRunner().invoke(cli, ["dedup", "--rebuild", "--db", path, "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "indexed 6 documents" in result.output
     assert "4 clusters; 4 documents share a cluster" in result.output
     assert "2 near-duplicate links, 1 flagged recycled" in result.output
-    result = CliRunner().invoke(dedup_command, ["--db", str(tmp_path / "none.db")])
+    result = CliRunner().invoke(cli, ["dedup", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 1 and "no archive yet" in result.output
-
-
-def test_harvest_dedup_is_registered():
-    from crawler.cli import cli
-
-    assert cli.commands["dedup"] is dedup_command
 
 
 def test_canonical_rule_order():

@@ -207,12 +207,15 @@ def demo(db_path: str) -> None:
         status = _run_crawl(config, (), db_path)
     click.echo("demo site stopped.")
     click.echo("")
-    click.echo("Next, try:")
-    click.echo(f"  harvest serve --db {db_path}        # browse the archive in Datasette")
-    click.echo("  harvest crawl --help                 # crawl the sites in config.yaml")
-    click.echo(
-        "  harvest extract demo/site/gov/kjj/201906/t20190628_358021.html  # one page as JSON"
-    )
+    click.echo("Next, try (harvest is .venv/bin/harvest, or run `. .venv/bin/activate` first):")
+    for command, purpose in (
+        (f"harvest serve --db {db_path}", "browse the archive in Datasette"),
+        (f"harvest status --db {db_path}", "each site's last run and alerts"),
+        ("harvest crawl --help", "crawl the sites in config.yaml"),
+        ("harvest extract demo/site/gov/kjj/201906/t20190628_358021.html", "one page as JSON"),
+        (f"harvest export --db {db_path} --output documents.jsonl", "feed for other tools"),
+    ):
+        click.echo(f"  {command:66s} # {purpose}")
     sys.exit(status)
 
 

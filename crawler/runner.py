@@ -34,6 +34,8 @@ class CrawlSummary:
     log_file: Path | None
     runs: list[dict[str, Any]] = field(default_factory=list)
     documents_total: int = 0
+    near_links: int = 0  # near-duplicate links in the archive
+    recycled_links: int = 0  # of which texts re-dated or renumbered
     skipped: list[str] = field(default_factory=list)  # sites another process was crawling
     alerts: list[dict[str, Any]] = field(default_factory=list)  # raised by these runs
 
@@ -58,6 +60,10 @@ class CrawlSummary:
             f"pages fetched: {self.total('pages_fetched')}, documents stored: "
             f"{self.total('documents_new')} new ({self.documents_total} in the archive), "
             f"duplicates found: {self.total('duplicates')}, errors: {self.total('errors')}"
+        )
+        out.append(
+            f"near copies linked in the archive: {self.near_links} "
+            f"({self.recycled_links} recycled: same text, other years or numbers)"
         )
         return out
 
@@ -174,8 +180,17 @@ def _crawl(
         else:
             alerts = []
         total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        near, recycled = db.execute(
+            "SELECT count(*), coalesce(sum(recycled), 0) FROM dedup_links"
+        ).fetchone()
     finally:
         db.close()
     return CrawlSummary(
-        db_path=db_path, log_file=log_file, runs=runs, documents_total=total, alerts=alerts
+        db_path=db_path,
+        log_file=log_file,
+        runs=runs,
+        documents_total=total,
+        alerts=alerts,
+        near_links=near,
+        recycled_links=recycled,
     )

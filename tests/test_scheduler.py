@@ -226,3 +226,67 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
     assert stored >= 1
     assert runs[0][2] == stored
     assert "stopping; waiting for running crawls" in output
+
+
+def test_sighup_reloads_a_changed_config(tmp_path):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
+
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
+    data["defaults"]["schedule"] = "0 4 1 1 *"  # once a year: nothing runs during the test
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    db_path = tmp_path / "harvest.db"
+
+    def runs() -> int:
+        try:
+            db = sqlite3.connect(db_path, timeout=10)
+            try:
+                return db.execute("SELECT count(*) FROM runs").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.OperationalError:
+            return 0
+
+    with serve_directory() as base_url:
+        scheduler = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "schedule",
+                "--config",
+                str(config_path),
+                "--db",
+                str(db_path),
+                "--jitter",
+                "0",
+            ],
+            env={**os.environ, DEMO_URL_VARIABLE: base_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            time.sleep(2)
+            assert runs() == 0
+            data["defaults"]["schedule"] = "*/2 * * * * *"
+            config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            scheduler.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            while runs() == 0 and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert runs() >= 1
+        finally:
+            scheduler.send_signal(signal.SIGTERM)
+            output, _ = scheduler.communicate(timeout=60)
+    assert "SIGHUP: config reloaded; sites: demo_gov" in output

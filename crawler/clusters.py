@@ -45,7 +45,6 @@ from pipelines.neardup import (
     signature,
     signature_array,
     signature_bytes,
-    signature_from_bytes,
     text_shingles,
 )
 
@@ -372,14 +371,13 @@ def index_document(
     return matches
 
 
-def link_document(conn: sqlite3.Connection, document_id: int, row: dict[str, Any]) -> None:
+def link_document(conn: sqlite3.Connection, document_id: int, row: dict[str, Any]) -> list[Match]:
     """Called by ``crawler.storage.store_pages`` for every stored page, inside its transaction,
     after the page's source row is written.
 
     Records the page's site family; indexes and clusters a document seen for the first time
-    (using ``row["signature"]`` from the dedup stage when present, as hex); for a document
-    already indexed, re-applies the canonical rule, since a new source may be a government
-    site."""
+    and returns its near duplicates; for a document already indexed, re-applies the canonical
+    rule, since a new source may be a government site, and returns no matches."""
     if row.get("family") and row.get("site"):
         conn.execute(
             "INSERT INTO site_families (site, family) VALUES (?, ?) "
@@ -392,11 +390,8 @@ def link_document(conn: sqlite3.Connection, document_id: int, row: dict[str, Any
     ).fetchone()
     if cluster:
         _refresh_cluster(conn, cluster[0], settings, new_member=None)
-        return
-    values = None
-    if isinstance(row.get("signature"), str):
-        values = signature_from_bytes(bytes.fromhex(row["signature"]))
-    index_document(conn, document_id, row.get("text") or "", settings, values)
+        return []
+    return index_document(conn, document_id, row.get("text") or "", settings)
 
 
 @dataclass

@@ -43,6 +43,3 @@ class PageItem(scrapy.Item):
     # dedup / store stages
     document_id = scrapy.Field()
     duplicate_of = scrapy.Field()  # document id when an identical text was already stored
-    signature = scrapy.Field()  # MinHash signature of the dedup-normalised text, hex
-    near_duplicates = scrapy.Field()  # list of dicts: stored near duplicates found (document_id,
-    # jaccard, containment, recycled); the store stage re-checks them inside its transaction

@@ -273,11 +273,23 @@ def store_pages(
     describes fetching: a URL's re-fetch interval, next due time, last check and change count.
 
     Returns counts: ``new`` documents, ``updated`` (an existing document seen again),
-    ``sources`` written, and per URL ``new_urls``, ``changed`` (of which ``shrunk``: the new
-    text is less than half as long) and ``unchanged``.
+    ``sources`` written, per URL ``new_urls``, ``changed`` (of which ``shrunk``: the new
+    text is less than half as long) and ``unchanged``, and the new documents that have
+    ``near_duplicates`` (of which ``recycled``).
     """
     counts = dict.fromkeys(
-        ("new", "updated", "sources", "new_urls", "changed", "unchanged", "shrunk"), 0
+        (
+            "new",
+            "updated",
+            "sources",
+            "new_urls",
+            "changed",
+            "unchanged",
+            "shrunk",
+            "near_duplicates",
+            "recycled",
+        ),
+        0,
     )
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
@@ -332,7 +344,9 @@ def store_pages(
                 " DO UPDATE SET last_seen = excluded.last_seen",
                 [row["url"], document_id, row["content_hash"], seen, seen],
             )
-            link_document(conn, document_id, row)
+            matches = link_document(conn, document_id, row)
+            counts["near_duplicates"] += bool(matches)
+            counts["recycled"] += any(m.recycled for m in matches)
             counts["sources"] += 1
         conn.execute("COMMIT")
     except BaseException:

@@ -1,35 +1,34 @@
-"""Deduplicate stage: recognise a text that is already in the archive, exactly or nearly.
+"""Deduplicate stage: recognise a text that is already in the archive.
 
 In:  a normalised item (``text`` in Simplified Chinese and ``content_hash`` of its
      whitespace- and punctuation-free form).
-Out: the item with
-     ``duplicate_of``     the id of the stored document with the same text (or ``"this run"``
-                          when an earlier page of the same process carried it), else None;
-     ``signature``        the MinHash signature of its dedup-normalised text (hex), which the
-                          store stage indexes without computing it again;
-     ``near_duplicates``  the stored documents it nearly duplicates (document_id, jaccard,
-                          containment, recycled), most similar first, else None.
+Out: the item with ``duplicate_of``: the id of the stored document with the same text (or
+     ``"this run"`` when an earlier page of the same process carried it), else None.
 
 Exact copies become one ``documents`` row with several ``sources`` rows: the store stage
-enforces that with a unique content hash. Near duplicates are linked and clustered by the store
-stage (``crawler.clusters.link_document``, inside its transaction, so that pages of the same
-batch see each other); the list found here is what the archive held when the page arrived,
-reported for the stats ``harvest/dedup/near_duplicates`` and ``harvest/dedup/recycled``.
+enforces that with a unique content hash. Near duplicates (edited, re-dated, Traditional or
+truncated copies) are found, linked and clustered once, by the store stage inside its
+transaction (``crawler.clusters.link_document``), because only there do pages of the same batch
+see each other and have document ids; their counts are ``harvest/store/near_duplicates`` and
+``harvest/store/recycled``.
 
-Settings: ``HARVEST_DEDUP_*`` (see ``pipelines.neardup.NearDupSettings``).
+This stage also owns the near-duplicate settings: ``HARVEST_DEDUP_*`` (see
+``pipelines.neardup.NearDupSettings``) are recorded with the index when the spider opens, and
+an index built with another shingle size, permutation count or band count is refused until
+``harvest dedup --rebuild``.
 """
 
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from crawler.clusters import find_near_duplicates, save_settings
+from crawler.clusters import save_settings
 from crawler.storage import connect
-from pipelines.neardup import NearDupSettings, signature, signature_bytes, text_shingles
+from pipelines.neardup import NearDupSettings
 
 
 class DedupPipeline:
-    """Sets ``duplicate_of`` for exact copies; ``signature`` and ``near_duplicates`` for all."""
+    """Sets ``duplicate_of`` for exact copies of a stored or earlier text."""
 
     # Shared by every crawler of one process, so that two sites crawled together still see
     # each other's pages before the store stage has flushed them: content hash -> first URL.
@@ -79,30 +78,4 @@ class DedupPipeline:
             adapter["duplicate_of"] = None
         if adapter["duplicate_of"] is not None:
             self._inc("exact_duplicates")
-        if row:
-            # Already stored and indexed: its signature and links are in the database.
-            adapter["near_duplicates"] = None
-            return item
-        text = adapter.get("text") or ""
-        shingle_set = text_shingles(text, self.settings)
-        values = signature(shingle_set, self.settings)
-        adapter["signature"] = signature_bytes(values).hex()
-        matches = (
-            find_near_duplicates(self.db.conn, text, shingle_set, values, self.settings)
-            if shingle_set
-            else []
-        )
-        adapter["near_duplicates"] = [
-            {
-                "document_id": m.document_id,
-                "jaccard": round(m.jaccard, 4),
-                "containment": round(m.containment, 4),
-                "recycled": m.recycled,
-            }
-            for m in matches
-        ] or None
-        if matches:
-            self._inc("near_duplicates")
-            if any(m.recycled for m in matches):
-                self._inc("recycled")
         return item

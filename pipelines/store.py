@@ -83,10 +83,6 @@ def store_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "last_modified": headers.get("last-modified"),
         **{k: item.get(k) for k in WARC_FIELDS},
     }
-    # The dedup stage's findings, stored beside the document in the same transaction.
-    for key in ("near_duplicates", "signature"):
-        if item.get(key) is not None:
-            row[key] = item[key]
     if isinstance(row.get("partial"), bool):
         row["partial"] = int(row["partial"])
     return row

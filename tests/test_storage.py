@@ -74,6 +74,8 @@ def test_exact_copies_share_one_document(tmp_path):
         "changed": 0,
         "unchanged": 0,
         "shrunk": 0,
+        "near_duplicates": 0,
+        "recycled": 0,
     }
     assert db["documents"].count == 2
     row = db.execute(
@@ -105,6 +107,8 @@ def test_rewriting_the_same_pages_adds_no_rows(tmp_path):
         "changed": 0,
         "unchanged": 1,
         "shrunk": 0,
+        "near_duplicates": 0,
+        "recycled": 0,
     }
     assert (db["documents"].count, db["sources"].count) == (1, 1)
     assert db.execute("SELECT fetched_at FROM sources").fetchone()[0] == "2026-11-26T10:00:00+00:00"

@@ -119,7 +119,9 @@ _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 _DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
 # Doc-share sites name a document after its file: "…工作总结范文.doc".
 _FILE_EXT = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?|xlsx?)$", re.I)
-_TITLE_CLASS = re.compile(r"tit|biaoti|\bbt\b|headline|heading|subject", re.I)
+# "bt" (标题) ends pinyin-abbreviated class names too: wzbt (文章标题), xxbt, art_bt.
+_TITLE_CLASS = re.compile(r"tit|biaoti|bt\b|headline|heading|subject", re.I)
+_ABOVE_BODY = 4  # page lines above the body's first line that may hold an unmarked title
 _LIST_MARKER = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
 )
@@ -251,10 +253,14 @@ def _headings(tree: lxml.html.HtmlElement) -> list[str]:
     return texts
 
 
-def _title_score(text: str, in_title_tag: bool, heading: bool, first_line: bool) -> int:
-    """How much a candidate looks like the document's own title (see :func:`choose_title`)."""
+def _title_score(text: str, in_title_tag: int, heading: bool, first_line: bool) -> int:
+    """How much a candidate looks like the document's own title (see :func:`choose_title`).
+
+    ``in_title_tag`` is 4 for a whole ``<title>`` segment, 3 for a text the tag only starts or
+    ends with (a body line that lost its leading digits, "年上半年…", is such a part of the
+    segment "2018年上半年…" and must not outrank it), 0 otherwise."""
     core = squash(text)
-    score = 4 * in_title_tag + 4 * bool(_DOC_WORDS.search(text)) + 2 * heading + first_line
+    score = in_title_tag + 4 * bool(_DOC_WORDS.search(text)) + 2 * heading + first_line
     score += len(core) >= 10
     if len(core) <= 5 or _LIST_MARKER.match(text) or _SENTENCE_END.search(text):
         score -= 5  # a column name (工作总结), a body heading (一、…) or a sentence
@@ -269,13 +275,15 @@ def choose_title(
     page_text: str,
     list_title: str | None = None,
     first_line: str | None = None,
+    above_body: list[str] | None = None,
 ) -> tuple[str | None, str]:
     """The document's own title and where it came from.
 
     The guideline meta tag, the TitleStart comment and a 本文标题: line are taken as they are.
     Otherwise candidates (headings and title-class elements, ``<title>`` segments split at
     site-suffix separators, the body's first line, the list page's link text) are scored:
-    being (a segment of) ``<title>``, naming a document (总结, 计划, 报告 …), being a heading,
+    being (a segment of) ``<title>``, naming a document (总结, 计划, 报告 …), being a heading
+    (or one of the non-boilerplate lines just above the body, where an unmarked title sits),
     opening the body, being long; a column name, a list heading or a sentence loses. So a
     logo heading with the site name loses to the report title, and so does ``<title>``'s
     column segment.
@@ -298,13 +306,14 @@ def choose_title(
     whole = squash(title_tag or "")
     first = squash(first_line or "")
 
-    def in_tag(text: str) -> bool:
+    def in_tag(text: str) -> int:
         core = squash(text)
-        return core in squashed or (
-            len(core) >= 6 and (whole.startswith(core) or whole.endswith(core))
-        )
+        if core in squashed:
+            return 4
+        return 3 if len(core) >= 6 and (whole.startswith(core) or whole.endswith(core)) else 0
 
     candidates: list[tuple[str, str, bool]] = [(h, "heading", True) for h in headings]
+    candidates += [(x, "above-body", True) for x in above_body or ()]
     candidates += [(t, "title-tag", False) for t in segments]
     if first_line and len(first_line) <= 60:
         candidates.append((first_line, "body", False))
@@ -334,7 +343,8 @@ def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -
         return None
     target = squash(title)
     for i, line in enumerate(page_lines):
-        if squash(line) == target:
+        # Doc-share headings carry the file name: "…工作总结.doc".
+        if squash(line) == target or squash(_FILE_EXT.sub("", line)) == target:
             for below in page_lines[i + 1 : i + 1 + after]:
                 if len(below) <= 60:
                     found = metadata.parse_date(below)
@@ -342,6 +352,26 @@ def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -
                         return found
             return None
     return None
+
+
+def _lines_above(
+    page_lines: list[str], first: str | None, anchors: set[str], span: int = _ABOVE_BODY
+) -> list[str]:
+    """Lines just above the body's first line on the page that are neither boilerplate nor a
+    link's text: where the title sits when no tag or class marks it (``<div class="wzbt">``)."""
+    if not first:
+        return []
+    try:
+        i = page_lines.index(first)
+    except ValueError:
+        return []
+    return [
+        line
+        for line in page_lines[max(0, i - span) : i]
+        if 4 <= len(line) <= 120
+        and not is_boilerplate(line)
+        and squash(_TRAILING_DATE.sub("", line)) not in anchors
+    ]
 
 
 def _drop_link_lines(lines: list[str], anchors: set[str]) -> tuple[list[str], int]:
@@ -520,6 +550,7 @@ def extract(
         page_text,
         hints.get("list_title"),
         lines[0] if lines else None,
+        _lines_above(page_lines, lines[0] if lines else None, anchors),
     )
     if title:
         title, title_pinyin = strip_pinyin(title)

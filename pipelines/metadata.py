@@ -18,10 +18,14 @@ _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678"
 _YMD = re.compile(
     r"((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?"
 )
-# Info-bar labels whose value is the publication date of the page itself.
+# Info-bar labels whose value is the publication date of the page itself. 政府信息公开 tables
+# put label and date in two cells ("发布日期 2020-07-06"): the specific labels also count when
+# only whitespace separates them from the date (the bare 时间/日期 need their colon).
 _DATE_LABEL = re.compile(
     r"(?:((?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发文日期|上传时间|上傳時間|更新时间|公开日期"
-    r"|成文日期|时间|日期|時間))\s*[:：]|(发布于|发表于|更新于|上传于|發佈於|發表於))\s*"
+    r"|成文日期|时间|日期|時間))\s*[:：]"
+    r"|((?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发文日期|公开日期|成文日期))\s+(?=\d)"
+    r"|(发布于|发表于|更新于|上传于|發佈於|發表於))\s*"
     r"((?:19|20)\d{2}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2})"
 )
 _YEAR_START = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]|年)")
@@ -122,10 +126,11 @@ def labelled_dates(text: str) -> Iterator[tuple[str, str, int]]:
     for year in _YEAR_START.finditer(text):
         start = max(0, year.start() - _LABEL_LOOKBACK)
         m = _DATE_LABEL.search(text, start, year.start() + _DATE_SPAN)
-        if m and m.start(3) == year.start():
-            found = parse_date(m.group(3))
+        if m and m.start(4) == year.start():
+            found = parse_date(m.group(4))
             if found:
-                yield m.group(0), found, _LABEL_RANK.get(m.group(1) or m.group(2), 0)
+                label = m.group(1) or m.group(2) or m.group(3)
+                yield m.group(0), found, _LABEL_RANK.get(label, 0)
 
 
 def labelled_agency(text: str) -> str | None:

@@ -26,6 +26,13 @@ def test_strip_pinyin(text, expected, count):
     assert strip_pinyin(text) == (expected, count)
 
 
+def test_strip_pinyin_wrapped_across_visual_lines():
+    # Readers that render one element per visual line cut annotations in two; the line break
+    # inside or just before one was a wrap within the paragraph and goes with it.
+    text = "在區(q\nū)委和部門\n(mén)的領(lǐng)導(\ndǎo)下\n(一)工作\n第二段(GDP)"
+    assert strip_pinyin(text) == ("在區委和部門的領導下\n(一)工作\n第二段(GDP)", 4)
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -70,6 +77,32 @@ def test_strip_pinyin(text, expected, count):
         "范文网 首页 > 工作总结",
         "本文来源:https://www.fanwen.example.com/zj/000.html",
         "阳江市科学技术局2019年上半年工作总结相关文章:",
+        # found on templates outside the corpus (news pages, 信息公开 tables, blogs, mobile)
+        "（责任编辑：李四）",
+        "(编辑:王五 审核:赵六)",
+        "索引号 000014349/2020-00211 主题分类 科技、教育",
+        "成文日期 2020-07-06 发布日期 2020-07-06",
+        "责任编辑 李四",
+        "1.2020年科技项目汇总表.doc",
+        "附件2：专项资金明细.xls（25KB）",
+        "您所在的位置:首页 > 政务公开 > 部门动态",
+        "您现在所在位置：首页 > 工作动态",
+        "XX区科学技术局 > 工作总结",
+        "工作动态 » 通知公告",
+        "首页 政务公开",
+        "道客巴巴 首页 文档分类 上传",
+        "XX区科学技术局政府信息公开",
+        "为你推荐",
+        "近期文章",
+        "2条评论",
+        "打开APP,阅读全文更方便",
+        "APP内免费下载 打开APP阅读",
+        "《科技局2022年上半年工作总结范文》由范文网用户整理提供,仅供参考",
+        "免费下载《科技局2022年上半年工作总结范文》word文档",
+        "本文关键词:工作总结,科技局",
+        "温馨提示:本文档共5页,可免费在线阅读",
+        "【打 印】 【关 闭】",
+        "更多>>",
     ],
 )
 def test_boilerplate_lines(line):
@@ -97,6 +130,12 @@ def test_boilerplate_lines(line):
         "(三)积极宣传报道,发布最新文章",
         "开展首页设计-改版工作",
         "一是完成上一篇章的修订",
+        "收入>支出",
+        "2019年完成网站建设>10个",
+        "(一)首页改版 政务公开栏目调整",
+        "推动政务APP上线,打开APP即可办理37项业务,下载量突破10万。",
+        "附件清单已按要求报送市财政局。",
+        "完成《科技项目管理办法.doc》的修订和印发工作,全年共受理项目申报126项。",
     ],
 )
 def test_body_lines_survive(line):

@@ -310,6 +310,15 @@ PARA = "<p>" + "我局认真贯彻落实各项科技政策,推动科技创新取
             "<title>阳江市科学技术局2019年上半年工作总结-阳江市人民政府</title>",
             "<div>" + PARA + "</div>",
         ),
+        # <title> and logo heading are the agency; the title sits above the body in an element
+        # no class names (a dated sidebar comes first)
+        (
+            "<title>阳江市科学技术局</title>",
+            "<h1>阳江市科学技术局</h1><ul><li><a href='/1'>关于开展科技活动周的通知</a>"
+            "<span>2015-01-01</span></li></ul><div class='zw-hd'>阳江市科学技术局2019年上半年"
+            "工作总结</div><div class='ly'>来源:阳江市科学技术局</div><div>2019-06-28</div>"
+            "<div class='article_con'>" + PARA + "</div>",
+        ),
     ],
 )
 def test_title_candidates(head, body):
@@ -317,6 +326,20 @@ def test_title_candidates(head, body):
     result = extract(page.encode("utf-8"))
     assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"
     assert "上半年工作总结" not in result["text_original"]
+
+
+def test_whole_title_segment_beats_a_body_line_that_lost_its_digits():
+    # The body opens with the title minus its year ("年上半年…", digits lost in rendering): a
+    # part of <title> must not outrank the whole <title> segment.
+    page = (
+        "<html><head><meta charset='utf-8'><title>2018年上半年科技工作总结</title></head><body>"
+        "<div style='font-weight:bold'>2018年上半年科技工作总结</div>"
+        "<div style='color:#999'>2018-07-12 11:20 来源:钟祥市科学技术局</div>"
+        "<div><div>年上半年科技工作总结</div>" + PARA + "</div></body></html>"
+    )
+    result = extract(page.encode("utf-8"))
+    assert result["title_original"] == "2018年上半年科技工作总结"
+    assert result["published"] == "2018-07-12"
 
 
 def test_publication_label_beats_update_and_writing_dates():

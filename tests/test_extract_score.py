@@ -31,4 +31,4 @@ def test_scorer_passes_on_the_fixture_corpus():
         timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].endswith("0 check failures, 50 pages")
+    assert result.stdout.splitlines()[-1].endswith("0 check failures, 56 pages")

@@ -48,6 +48,17 @@ def test_labelled_dates():
     assert ranks == [3, 2]
 
 
+def test_labelled_dates_in_metadata_table_cells():
+    # 政府信息公开 tables: label and date in separate cells, only whitespace between them.
+    row = "成文日期 2020-07-06 发布日期 2020-07-08"
+    assert [(d, r) for _, d, r in metadata.labelled_dates(row)] == [
+        ("2020-07-06", 2),
+        ("2020-07-08", 0),
+    ]
+    # The bare 时间/日期 still need their colon: "时间 2019" is too loose without one.
+    assert list(metadata.labelled_dates("时间 2019-06-28 日期 2019-06-29")) == []
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [

@@ -327,14 +327,41 @@ def choose_title(
     return (best[2], best[3]) if best else (None, "none")
 
 
-def _labelled_page_date(page_text: str, body_text: str) -> str | None:
-    """The best-labelled info-bar date (发布时间: …) on the page, first in page order among
-    equals; matches inside the body text do not count."""
-    best: tuple[int, str] | None = None
+def _title_offset(page_text: str, title: str | None) -> int | None:
+    """Character offset of the page line that is the title (or its file name), or None."""
+    if not title:
+        return None
+    target = squash(title)
+    offset = 0
+    for line in page_text.split("\n"):
+        if squash(line) == target or squash(_FILE_EXT.sub("", line)) == target:
+            return offset
+        offset += len(line) + 1
+    return None
+
+
+def _labelled_page_date(page_text: str, body_text: str, title: str | None = None) -> str | None:
+    """The best-labelled info-bar date (发布时间: …) on the page; matches inside the body text
+    do not count. Among equally good labels, first in page order, unless they disagree: then a
+    list elsewhere on the page labels its items too ("热点排行" with 发布时间: on every item),
+    and the page's own info bar is the one that follows the title most closely."""
+    found_dates: list[tuple[int, int, str]] = []  # (rank, position, date)
+    cursor = 0
     for matched, found, rank in metadata.labelled_dates(page_text):
-        if matched not in body_text and (best is None or rank < best[0]):
-            best = (rank, found)
-    return best[1] if best else None
+        at = page_text.find(matched, cursor)
+        cursor = max(cursor, at + 1)
+        if matched not in body_text:
+            found_dates.append((rank, at, found))
+    if not found_dates:
+        return None
+    best_rank = min(rank for rank, _, _ in found_dates)
+    candidates = [(at, found) for rank, at, found in found_dates if rank == best_rank]
+    if len({found for _, found in candidates}) > 1:
+        start = _title_offset(page_text, title)
+        if start is not None:
+            # After the title first (nearest wins), then before it (nearest wins).
+            return min(candidates, key=lambda c: (c[0] < start, abs(c[0] - start)))[1]
+    return candidates[0][1]
 
 
 def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -> str | None:
@@ -572,11 +599,12 @@ def extract(
     # --- metadata ---------------------------------------------------------------------------
     probe_text = (to_simplified(page_text) or "") if traditional else page_text
     body_probe = (to_simplified(body_text) or "") if traditional else body_text
+    probe_title = (to_simplified(title) or title) if traditional and title else title
     sign_agency, sign_date = metadata.signature(lines)
     published, date_source = None, None
     for source, value in (
         ("meta", metadata.parse_date(_first(metas, _META_DATE_NAMES))),
-        ("info-bar", _labelled_page_date(probe_text, body_probe)),
+        ("info-bar", _labelled_page_date(probe_text, body_probe, probe_title)),
         ("near-title", _near_title_date(page_lines, title)),
         ("list", metadata.parse_date(hints.get("list_date"))),
         ("url", metadata.url_date(url)),

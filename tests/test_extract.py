@@ -352,6 +352,24 @@ def test_publication_label_beats_update_and_writing_dates():
     assert extract(page.encode("utf-8"))["published"] == "2019-06-28"
 
 
+def test_info_bar_date_after_the_title_beats_a_labelled_list_before_it():
+    # A 热点排行 list labels every item 发布时间: too; when the labelled dates disagree, the one
+    # following the title is the page's own.
+    items = "".join(
+        f"<li><a href='/{i}'>关于第{i}批项目验收的通知</a><p>发布时间:2017-03-0{i}</p></li>"
+        for i in range(1, 6)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>阳江市科学技术局2019年上半年工作总结</title>"
+        f"</head><body><div class='side'><h3>热点排行</h3><ul>{items}</ul></div>"
+        "<div id='Zoom'><h1>阳江市科学技术局2019年上半年工作总结</h1>"
+        "<div>发布时间:2019-06-28 09:30 信息来源:阳江市科学技术局</div>" + PARA + "</div>"
+        "</body></html>"
+    )
+    result = extract(page.encode("utf-8"))
+    assert (result["published"], result["date_source"]) == ("2019-06-28", "info-bar")
+
+
 def _bigram_f1(out: str, gold_text: str) -> float:
     import collections
     import re

@@ -364,8 +364,12 @@ def _labelled_page_date(page_text: str, body_text: str, title: str | None = None
     return candidates[0][1]
 
 
-def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -> str | None:
-    """A date printed just under the title ("[2019-06-28]", "2022-03-15 本文由用户上传")."""
+def _near_title_date(
+    page_lines: list[str], title: str | None, after: int = 3, before: int = 2
+) -> str | None:
+    """A date printed just under the title ("[2019-06-28]", "2022-03-15 本文由用户上传"), else
+    an info bar just above it ("2020-07-06 | 工作总结 | 阅读 1,203"). Above the title only an
+    info-bar-shaped line counts: a header clock ("今天是：2026年11月25日 星期三") is none."""
     if not title:
         return None
     target = squash(title)
@@ -375,6 +379,11 @@ def _near_title_date(page_lines: list[str], title: str | None, after: int = 3) -
             for below in page_lines[i + 1 : i + 1 + after]:
                 if len(below) <= 60:
                     found = metadata.parse_date(below)
+                    if found:
+                        return found
+            for above in reversed(page_lines[max(0, i - before) : i]):
+                if len(above) <= 60 and is_boilerplate(above):
+                    found = metadata.parse_date(above)
                     if found:
                         return found
             return None

@@ -370,6 +370,18 @@ def test_info_bar_date_after_the_title_beats_a_labelled_list_before_it():
     assert (result["published"], result["date_source"]) == ("2019-06-28", "info-bar")
 
 
+def test_info_bar_above_the_title_gives_the_date_but_a_header_clock_does_not():
+    def page(bar: str) -> bytes:
+        return (
+            "<html><head><meta charset='utf-8'><title>阳江市科学技术局2019年上半年工作总结-范文</title>"
+            f"</head><body><div>{bar}</div><h1>阳江市科学技术局2019年上半年工作总结</h1>"
+            "<div class='body'>" + PARA + "</div></body></html>"
+        ).encode("utf-8")
+
+    assert extract(page("2019-06-28 | <a>工作总结</a> | 阅读 1,203"))["published"] == "2019-06-28"
+    assert extract(page("今天是:2026年11月25日 星期三"))["published"] is None
+
+
 def _bigram_f1(out: str, gold_text: str) -> float:
     import collections
     import re

@@ -160,12 +160,13 @@ _MENU_WORDS = re.compile(
 _MENU_REST = 6  # characters a line may have besides menu words
 _SHORT_MAX = 60
 # Headings of link lists; the list items themselves go by the link test in extract.
+# Headings may be decorated: "【相关链接】", "■ 相关新闻", ">> 相关文章".
 _LIST_HEADS = re.compile(
-    r"^(?:相关阅读|相关文章|相关文档|相关推荐|相关链接|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢"
+    r"^[\s【\[■●▪►>»]*(?:相关阅读|相关文章|相关文档|相关推荐|相关链接|最近更新|最新更新|推荐专题|热门推荐|猜你喜欢"
     r"|热门文章|最新文章|精彩推荐|延伸阅读|推荐阅读|相关閱讀|相關文章|您可能关注的文档|您可能感兴趣的"
     r"|猜你感兴趣|相关资料|相关范文|热门搜索|大家都在看|为你推荐|为您推荐|近期文章|最新评论|近期评论"
     r"|点击排行|阅读排行|热点新闻|热点信息|相关新闻|相关信息|相关附件|热门标签|文章归档|猜你想看"
-    r"|最新动态|最新信息|最新发布)[:：]?$"
+    r"|最新动态|最新信息|最新发布)[】\]]?\s*[:：]?$"
     # "<article title>相关文章:": some sites head the list with the title; colon required.
     r"|^.{4,60}?(?:相关阅读|相关文章|相关文档|相关推荐|相关范文)[:：]$"
 )

@@ -103,6 +103,8 @@ def test_strip_pinyin_wrapped_across_visual_lines():
         "温馨提示:本文档共5页,可免费在线阅读",
         "【打 印】 【关 闭】",
         "更多>>",
+        "【相关链接】",
+        "■ 相关新闻",
     ],
 )
 def test_boilerplate_lines(line):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from crawler.demo import PROJECT_ROOT
+import yaml
+
+from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, PROJECT_ROOT
 
 
 def harvest(
@@ -21,3 +26,65 @@ def harvest(
         cwd=cwd,
         env={**os.environ, **(env or {})},
     )
+
+
+# The demo government column's five articles, newest first, as the demo server's paths.
+DEMO_GOV_ARTICLES = [
+    "/gov/kjj/202001/t20200116_361045.html",
+    "/gov/kjj/201906/t20190628_358021.html",
+    "/gov/kjj/201903/t20190305_352210.html",
+    "/gov/kjj/201901/t20190110_348876.html",
+    "/gov/kjj/201807/t20180712_331457.html",
+]
+
+
+def demo_gov_config(path: Path, **defaults: Any) -> dict[str, Any]:
+    """Write to ``path`` the demo config cut down to its government column, with ``defaults``
+    merged into its ``defaults:`` block (one level deep); return the data written."""
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
+    for key, value in defaults.items():
+        if isinstance(value, dict):
+            data["defaults"].setdefault(key, {}).update(value)
+        else:
+            data["defaults"][key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return data
+
+
+def start_scheduler(config: Path, db: Path, base_url: str) -> subprocess.Popen[str]:
+    """`harvest schedule` without jitter against a demo server, output captured."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "schedule",
+            "--config",
+            str(config),
+            "--db",
+            str(db),
+            "--jitter",
+            "0",
+        ],
+        env={**os.environ, DEMO_URL_VARIABLE: base_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def query_archive(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Rows of ``sql`` on an archive another process may still be creating: none while the
+    file or its schema does not exist yet. Writes are committed."""
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        rows = conn.execute(sql, params).fetchall()
+        conn.commit()
+        return rows
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return []
+    finally:
+        conn.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ import time
 import pytest
 import yaml
 
-from crawler.demo import DEMO_CONFIG, DEMO_SITE, DEMO_URL_VARIABLE, SiteControls, serve_directory
+from crawler.demo import DEMO_SITE, DEMO_URL_VARIABLE, SiteControls, serve_directory
+from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_config, query_archive
 
-ARTICLES = [
-    "/gov/kjj/202001/t20200116_361045.html",
-    "/gov/kjj/201906/t20190628_358021.html",
-    "/gov/kjj/201903/t20190305_352210.html",
-    "/gov/kjj/201901/t20190110_348876.html",
-    "/gov/kjj/201807/t20180712_331457.html",
-]
+ARTICLES = DEMO_GOV_ARTICLES
 LIST_PAGES = ["/gov/kjj/index.html", "/gov/kjj/index_1.html"]
 
 
@@ -32,11 +26,8 @@ def site(tmp_path):
     """A private copy of the demo site served with test controls, and a config for demo_gov."""
     root = tmp_path / "site"
     shutil.copytree(DEMO_SITE, root)
-    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
-    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
-    data["defaults"]["incremental"] = {"min_refetch_hours": 0}  # every known page is due
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    demo_gov_config(config, incremental={"min_refetch_hours": 0})  # every known page is due
     controls = SiteControls()
     with serve_directory(root, controls=controls) as base_url:
         yield {
@@ -70,13 +61,7 @@ def crawl(site, *args: str, wait: bool = True):
 
 
 def query(site, sql: str, params=()) -> list[tuple]:
-    db = sqlite3.connect(site["db"], timeout=10)
-    try:
-        rows = db.execute(sql, params).fetchall()
-        db.commit()
-        return rows
-    finally:
-        db.close()
+    return query_archive(site["db"], sql, params)
 
 
 def served(site) -> list[tuple]:
@@ -214,11 +199,8 @@ def test_killed_crawl_resumes_to_the_same_rows(site, tmp_path):
     victim = crawl(site, "-s", "HARVEST_BATCH_SIZE=1", wait=False)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            if query(site, "SELECT count(*) FROM documents")[0][0] >= 1:
-                break
-        except sqlite3.OperationalError:  # the schema is not there yet
-            pass
+        if (query(site, "SELECT count(*) FROM documents") or [(0,)])[0][0] >= 1:
+            break
         time.sleep(0.1)
     os.kill(victim.pid, signal.SIGKILL)
     victim.communicate()

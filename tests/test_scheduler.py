@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import copy
+import signal
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.config import parse_config
+from crawler.demo import SiteControls, serve_directory
 from crawler.scheduler import add_jobs, crawl_command, next_runs
+from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_config, query_archive, start_scheduler
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CONFIG = {
@@ -96,117 +100,36 @@ def test_each_run_is_its_own_harvest_crawl_process():
 
 
 def test_scheduler_fires_a_crawl_records_it_and_stops_on_sigterm(tmp_path):
-    import os
-    import signal
-    import sqlite3
-    import subprocess
-    import sys
-    import time
-
-    import yaml
-
-    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
-
-    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
-    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
-    data["defaults"]["schedule"] = "*/2 * * * * *"  # every two seconds (seconds field first)
-    config_path = tmp_path / "config.yaml"
-    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    db_path = tmp_path / "harvest.db"
-
-    def recorded_runs() -> list[tuple]:
-        if not db_path.exists():
-            return []
-        db = sqlite3.connect(db_path, timeout=10)
-        try:
-            return db.execute("SELECT site, status FROM runs").fetchall()
-        except sqlite3.OperationalError:  # schema not created yet
-            return []
-        finally:
-            db.close()
-
+    config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
+    demo_gov_config(config, schedule="*/2 * * * * *")  # every two seconds (seconds first)
+    runs = "SELECT site, status FROM runs"
     with serve_directory() as base_url:
-        scheduler = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler.cli",
-                "schedule",
-                "--config",
-                str(config_path),
-                "--db",
-                str(db_path),
-                "--jitter",
-                "0",
-            ],
-            env={**os.environ, DEMO_URL_VARIABLE: base_url},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        scheduler = start_scheduler(config, db, base_url)
         try:
             deadline = time.monotonic() + 40
-            while not recorded_runs() and time.monotonic() < deadline:
+            while not query_archive(db, runs) and time.monotonic() < deadline:
                 time.sleep(0.3)
-            assert recorded_runs(), "no run recorded within 40 s"
+            assert query_archive(db, runs), "no run recorded within 40 s"
         finally:
             scheduler.send_signal(signal.SIGTERM)
             output, _ = scheduler.communicate(timeout=60)
     assert scheduler.returncode == 0, output
-    assert ("demo_gov", "ok") in recorded_runs()
+    assert ("demo_gov", "ok") in query_archive(db, runs)
     assert "site demo_gov: crawl started" in output
     assert "stopping; waiting for running crawls" in output
 
 
 def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_path):
-    import os
-    import signal
-    import sqlite3
-    import subprocess
-    import sys
-    import time
-
-    import yaml
-
-    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, SiteControls, serve_directory
-
-    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
-    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
-    data["defaults"]["schedule"] = "*/1 * * * * *"
-    data["defaults"]["politeness"]["concurrent_requests_per_domain"] = 1
-    config_path = tmp_path / "config.yaml"
-    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    db_path = tmp_path / "harvest.db"
+    config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
+    demo_gov_config(
+        config, schedule="*/1 * * * * *", politeness={"concurrent_requests_per_domain": 1}
+    )
     lock = tmp_path / "locks" / "demo_gov.lock"
     # every article is slow and fetched one at a time, so the crawl is still busy when the
     # signal arrives
-    articles = [
-        "/gov/kjj/202001/t20200116_361045.html",
-        "/gov/kjj/201906/t20190628_358021.html",
-        "/gov/kjj/201903/t20190305_352210.html",
-        "/gov/kjj/201901/t20190110_348876.html",
-        "/gov/kjj/201807/t20180712_331457.html",
-    ]
-    controls = SiteControls(delay=dict.fromkeys(articles, 1.0))
+    controls = SiteControls(delay=dict.fromkeys(DEMO_GOV_ARTICLES, 1.0))
     with serve_directory(controls=controls) as base_url:
-        scheduler = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler.cli",
-                "schedule",
-                "--config",
-                str(config_path),
-                "--db",
-                str(db_path),
-                "--jitter",
-                "0",
-            ],
-            env={**os.environ, DEMO_URL_VARIABLE: base_url},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        scheduler = start_scheduler(config, db, base_url)
         deadline = time.monotonic() + 30
         # wait until the first slow article has been served
         while time.monotonic() < deadline and not any(
@@ -217,10 +140,8 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
         scheduler.send_signal(signal.SIGTERM)
         output, _ = scheduler.communicate(timeout=90)
     assert scheduler.returncode == 0, output
-    db = sqlite3.connect(db_path)
-    runs = db.execute("SELECT status, finish_reason, documents_seen FROM runs").fetchall()
-    stored = db.execute("SELECT count(*) FROM sources").fetchone()[0]
-    db.close()
+    runs = query_archive(db, "SELECT status, finish_reason, documents_seen FROM runs")
+    stored = query_archive(db, "SELECT count(*) FROM sources")[0][0]
     assert [r[:2] for r in runs] == [("interrupted", "shutdown")], output
     # the requests Scrapy had in flight are finished, stored and counted in the run
     assert stored >= 1
@@ -229,63 +150,24 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
 
 
 def test_sighup_reloads_a_changed_config(tmp_path):
-    import os
-    import signal
-    import sqlite3
-    import subprocess
-    import sys
-    import time
+    config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
+    demo_gov_config(config, schedule="0 4 1 1 *")  # once a year: nothing runs during the test
+    runs = "SELECT count(*) FROM runs"
 
-    import yaml
-
-    from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
-
-    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
-    data["sites"] = [s for s in data["sites"] if s["name"] == "demo_gov"]
-    data["defaults"]["schedule"] = "0 4 1 1 *"  # once a year: nothing runs during the test
-    config_path = tmp_path / "config.yaml"
-    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    db_path = tmp_path / "harvest.db"
-
-    def runs() -> int:
-        try:
-            db = sqlite3.connect(db_path, timeout=10)
-            try:
-                return db.execute("SELECT count(*) FROM runs").fetchone()[0]
-            finally:
-                db.close()
-        except sqlite3.OperationalError:
-            return 0
+    def count() -> int:
+        return (query_archive(db, runs) or [(0,)])[0][0]
 
     with serve_directory() as base_url:
-        scheduler = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler.cli",
-                "schedule",
-                "--config",
-                str(config_path),
-                "--db",
-                str(db_path),
-                "--jitter",
-                "0",
-            ],
-            env={**os.environ, DEMO_URL_VARIABLE: base_url},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        scheduler = start_scheduler(config, db, base_url)
         try:
             time.sleep(2)
-            assert runs() == 0
-            data["defaults"]["schedule"] = "*/2 * * * * *"
-            config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            assert count() == 0
+            demo_gov_config(config, schedule="*/2 * * * * *")
             scheduler.send_signal(signal.SIGHUP)
             deadline = time.monotonic() + 30
-            while runs() == 0 and time.monotonic() < deadline:
+            while count() == 0 and time.monotonic() < deadline:
                 time.sleep(0.3)
-            assert runs() >= 1
+            assert count() >= 1
         finally:
             scheduler.send_signal(signal.SIGTERM)
             output, _ = scheduler.communicate(timeout=60)

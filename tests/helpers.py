@@ -28,6 +28,19 @@ def harvest(
     )
 
 
+def crawl_demo(db: Path, base_url: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """`harvest crawl` of the whole demo config into ``db``, against a running demo server."""
+    return harvest(
+        "crawl",
+        "--config",
+        str(DEMO_CONFIG),
+        "--db",
+        str(db),
+        *options,
+        env={DEMO_URL_VARIABLE: base_url},
+    )
+
+
 # The demo government column's five articles, newest first, as the demo server's paths.
 DEMO_GOV_ARTICLES = [
     "/gov/kjj/202001/t20200116_361045.html",

@@ -15,23 +15,14 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archiving import WarcArchiveMiddleware
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE
 from crawler.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
 from pipelines.extract import extract
 from pipelines.normalise import normalise
-from tests.helpers import harvest
+from tests.helpers import crawl_demo
 
 
 def crawl(db_path: Path, base_url: str, *options: str):
-    result = harvest(
-        "crawl",
-        "--config",
-        str(DEMO_CONFIG),
-        "--db",
-        str(db_path),
-        *options,
-        env={DEMO_URL_VARIABLE: base_url},
-    )
+    result = crawl_demo(db_path, base_url, *options)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 

@@ -13,7 +13,7 @@ import pytest
 from crawler.config import load_config
 from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.storage import connect, search
-from tests.helpers import harvest
+from tests.helpers import crawl_demo, harvest
 
 # Boilerplate that must never reach stored text (the scorer's list of leaks).
 LEAKS = [
@@ -53,15 +53,14 @@ def demo_site():
 def crawled(demo_site, tmp_path_factory):
     """Two crawls of the whole demo (the second over unchanged pages) into one database."""
     db_path = tmp_path_factory.mktemp("e2e") / "harvest.db"
-    env = {DEMO_URL_VARIABLE: demo_site}
-    first = harvest("crawl", "--config", str(DEMO_CONFIG), "--db", str(db_path), env=env)
+    first = crawl_demo(db_path, demo_site)
     db = sqlite3.connect(db_path)
     after_first = {
         t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("documents", "sources", "runs")
     }
     db.close()
-    second = harvest("crawl", "--config", str(DEMO_CONFIG), "--db", str(db_path), env=env)
+    second = crawl_demo(db_path, demo_site)
     return {"db_path": db_path, "first": first, "second": second, "after_first": after_first}
 
 

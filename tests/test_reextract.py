@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 import pipelines.extract
 from crawler.cli import cli
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
+from crawler.demo import serve_directory
 from crawler.export import SCHEMA_FILE, export
 from crawler.reextract import reextract
-from tests.helpers import harvest
+from tests.helpers import crawl_demo
 
 CHANGED_PAGE = "t20190628_358021"  # one gov report
 CORRECTION = "（本文于2026年11月更正）"
@@ -28,14 +28,7 @@ CORRECTION = "（本文于2026年11月更正）"
 def crawled_archive(tmp_path_factory) -> Path:
     db_path = tmp_path_factory.mktemp("reextract") / "archive" / "harvest.db"
     with serve_directory() as base_url:
-        result = harvest(
-            "crawl",
-            "--config",
-            str(DEMO_CONFIG),
-            "--db",
-            str(db_path),
-            env={DEMO_URL_VARIABLE: base_url},
-        )
+        result = crawl_demo(db_path, base_url)
     assert result.returncode == 0, result.stdout + result.stderr
     return db_path.parent
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from crawler.serve import build_datasette
-from crawler.storage import connect, store_pages
+from crawler.browse.serve import build_datasette
+from crawler.storage import connect
 from pipelines.normalise import content_hash
+from tests.helpers import store_linked
 
 GOV_2019 = (
     "一、上半年工作情况\n"
@@ -85,7 +86,7 @@ def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
     """
     db = connect(path)
     kj = {"agency": "科技局", "region": "某市", "year": 2019, "period": "上半年"}
-    store_pages(
+    store_linked(
         db,
         [
             page(
@@ -420,7 +421,7 @@ def test_flattened_doc_share_text_is_shown_in_paragraphs(tmp_path):
         + "成效明显。二、存在问题。（一）人才不足。"
     )
     db = connect(path)
-    store_pages(db, [page("http://docs.example.com/flat.html", "demo_docs", "扁平文本", flat)])
+    store_linked(db, [page("http://docs.example.com/flat.html", "demo_docs", "扁平文本", flat)])
     document_id = db.execute("SELECT id FROM documents WHERE title = '扁平文本'").fetchone()[0]
     db.close()
     html = get(build_datasette(path), f"/harvest/documents/{document_id}").text
@@ -459,7 +460,7 @@ def test_document_page_shows_recycled_flag_and_similarity(clustered):
 def test_serve_command_binds_localhost_and_passes_no_sql(archive, monkeypatch):
     from click.testing import CliRunner
 
-    from crawler import serve
+    from crawler.browse import serve
     from crawler.cli import cli
 
     calls = []

@@ -1,8 +1,8 @@
 """Datasette plugin for the harvest archive: Chinese search, a site facet, the document page.
 
-Loaded by :func:`crawler.serve.build_datasette` through ``plugins_dir``; it only reads.
+Loaded by :func:`crawler.browse.serve.build_datasette` through ``plugins_dir``; it only reads.
 
-In:  requests to the ``harvest`` database (see ``crawler/datasette/metadata.yml``).
+In:  requests to the ``harvest`` database (see ``crawler/browse/datasette/metadata.yml``).
 Out:
 - ``?_q=`` on the documents table: every whitespace-separated term must match. Terms of three or
   more characters go through the FTS5 trigram index; shorter ones (科技, 工作), which trigram

@@ -90,6 +90,20 @@ def save_raw(raw_dir: Path, site: str, body: bytes) -> tuple[str, str]:
     return str(path.relative_to(raw_dir.parent)), digest
 
 
+# What store_pages counts, per batch.
+STORE_COUNTS = (
+    "new",
+    "updated",
+    "sources",
+    "new_urls",
+    "changed",
+    "unchanged",
+    "shrunk",
+    "near_duplicates",
+    "recycled",
+    "copies",
+)
+
 # Source columns that describe fetching rather than the text (see store_pages(fetched=False)).
 FETCH_STATE = ("last_checked", "refetch_interval", "next_fetch_after", "changes")
 
@@ -143,39 +157,11 @@ def store_pages(
     through another URL), and the new documents that have ``near_duplicates`` (of which
     ``recycled``).
     """
-    counts = dict.fromkeys(
-        (
-            "new",
-            "updated",
-            "sources",
-            "new_urls",
-            "changed",
-            "unchanged",
-            "shrunk",
-            "near_duplicates",
-            "recycled",
-            "copies",
-        ),
-        0,
-    )
+    counts = dict.fromkeys(STORE_COUNTS, 0)
     with transaction(db) as conn:
         for row in rows:
-            seen = row["fetched_at"]
-            existing = conn.execute(
-                "SELECT id FROM documents WHERE content_hash = ?", [row["content_hash"]]
-            ).fetchone()
-            if existing:
-                document_id = existing[0]
-                conn.execute(
-                    "UPDATE documents SET last_seen = max(coalesce(last_seen, ''), ?) WHERE id = ?",
-                    [seen, document_id],
-                )
-                counts["updated"] += 1
-            else:
-                document = {k: row.get(k) for k in DOCUMENT_COLUMNS if k != "id"}
-                document.update(first_seen=seen, last_seen=seen, length=len(row["text"] or ""))
-                document_id = insert(conn, "documents", document).lastrowid
-                counts["new"] += 1
+            document_id, existed = _store_document(conn, row)
+            counts["updated" if existed else "new"] += 1
             previous = conn.execute(
                 "SELECT document_id, refetch_interval, coalesce(changes, 0) FROM sources"
                 " WHERE url = ?",
@@ -183,7 +169,7 @@ def store_pages(
             ).fetchone()
             changed = previous is not None and previous[0] != document_id
             # an exact copy: a stored text reached through a URL that did not serve it before
-            counts["copies"] += bool(existing) and (previous is None or changed)
+            counts["copies"] += existed and (previous is None or changed)
             counts["new_urls" if previous is None else "changed" if changed else "unchanged"] += 1
             if changed:
                 (old_length,) = conn.execute(
@@ -191,31 +177,63 @@ def store_pages(
                 ).fetchone()
                 # A page whose text lost more than half: the template may have changed.
                 counts["shrunk"] += len(row["text"] or "") < old_length / 2
-            interval = refetch.next(previous[1] if previous else None, changed)
-            source = {k: row.get(f"source_{k}", row.get(k)) for k in SOURCE_COLUMNS if k != "id"}
-            source.update(document_id=document_id, first_seen=seen)
-            if fetched or previous is None:
-                source.update(
-                    last_checked=seen,
-                    refetch_interval=interval,
-                    next_fetch_after=_after(seen, interval),
-                    changes=(previous[2] + changed) if previous else 0,
-                )
-            else:
-                for column in FETCH_STATE:
-                    source.pop(column)
-            insert(conn, "sources", source, upsert_on="url")
-            conn.execute(
-                "INSERT INTO document_versions (url, document_id, content_hash, first_seen,"
-                " last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT(url, content_hash)"
-                " DO UPDATE SET last_seen = excluded.last_seen",
-                [row["url"], document_id, row["content_hash"], seen, seen],
-            )
+            _store_source(conn, row, document_id, previous, changed, refetch, fetched)
             matches = link(conn, document_id, row) if link is not None else ()
             counts["near_duplicates"] += bool(matches)
             counts["recycled"] += any(m.recycled for m in matches)
             counts["sources"] += 1
     return counts
+
+
+def _store_document(conn: sqlite3.Connection, row: dict[str, Any]) -> tuple[int, bool]:
+    """The id of the document with this row's text, inserted when new; and whether it existed
+    (it is then only seen again: a later ``last_seen``)."""
+    seen = row["fetched_at"]
+    existing = conn.execute(
+        "SELECT id FROM documents WHERE content_hash = ?", [row["content_hash"]]
+    ).fetchone()
+    if existing:
+        conn.execute(
+            "UPDATE documents SET last_seen = max(coalesce(last_seen, ''), ?) WHERE id = ?",
+            [seen, existing[0]],
+        )
+        return existing[0], True
+    document = {k: row.get(k) for k in DOCUMENT_COLUMNS if k != "id"}
+    document.update(first_seen=seen, last_seen=seen, length=len(row["text"] or ""))
+    return insert(conn, "documents", document).lastrowid, False
+
+
+def _store_source(
+    conn: sqlite3.Connection,
+    row: dict[str, Any],
+    document_id: int,
+    previous: tuple[int, float | None, int] | None,
+    changed: bool,
+    refetch: Refetch,
+    fetched: bool,
+) -> None:
+    """Upsert the URL's ``sources`` row and its ``document_versions`` row."""
+    seen = row["fetched_at"]
+    interval = refetch.next(previous[1] if previous else None, changed)
+    source = {k: row.get(f"source_{k}", row.get(k)) for k in SOURCE_COLUMNS if k != "id"}
+    source.update(document_id=document_id, first_seen=seen)
+    if fetched or previous is None:
+        source.update(
+            last_checked=seen,
+            refetch_interval=interval,
+            next_fetch_after=_after(seen, interval),
+            changes=(previous[2] + changed) if previous else 0,
+        )
+    else:
+        for column in FETCH_STATE:
+            source.pop(column)
+    insert(conn, "sources", source, upsert_on="url")
+    conn.execute(
+        "INSERT INTO document_versions (url, document_id, content_hash, first_seen,"
+        " last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT(url, content_hash)"
+        " DO UPDATE SET last_seen = excluded.last_seen",
+        [row["url"], document_id, row["content_hash"], seen, seen],
+    )
 
 
 def touch_unchanged(

@@ -332,6 +332,62 @@ def _header_pairs(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(_RENAMED_HEADERS.get(name.lower(), name), value) for name, value in headers]
 
 
+def _response_record(
+    builder: WARCWriter,
+    url: str,
+    body: bytes,
+    digest: str,
+    http_headers: StatusAndHeaders,
+    warc_headers: dict[str, str],
+    original: Original | None,
+) -> Any:
+    """A response record, or a revisit record when ``original`` already holds the payload."""
+    if original is not None:
+        return builder.create_revisit_record(
+            url,
+            digest,
+            original.uri,
+            original.date,
+            http_headers=http_headers,
+            warc_headers_dict={**warc_headers, "WARC-Refers-To": original.record_id},
+        )
+    return builder.create_warc_record(
+        url,
+        "response",
+        payload=io.BytesIO(body),
+        length=len(body),
+        http_headers=http_headers,
+        warc_headers_dict={**warc_headers, "WARC-Payload-Digest": digest},
+    )
+
+
+def _request_record(
+    builder: WARCWriter,
+    url: str,
+    method: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    protocol: str,
+    warc_headers: dict[str, str],
+) -> Any:
+    """The request record of an exchange (a Host header added when the request had none)."""
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    pairs = _header_pairs(headers)
+    if not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", parts.netloc))
+    return builder.create_warc_record(
+        url,
+        "request",
+        payload=io.BytesIO(body),
+        length=len(body),
+        http_headers=StatusAndHeaders(
+            f"{method} {path} {protocol or 'HTTP/1.1'}", pairs, is_http_request=True
+        ),
+        warc_headers_dict=warc_headers,
+    )
+
+
 class WarcWriter:
     """Appends exchanges of one site to rotating WARC files under ``<archive>/warc/``.
 
@@ -498,38 +554,15 @@ class WarcWriter:
         extra = {"WARC-Date": date}
         if ip_address:
             extra["WARC-IP-Address"] = ip_address
-        if original is not None:
-            record = builder.create_revisit_record(
-                url,
-                digest,
-                original.uri,
-                original.date,
-                http_headers=http_headers,
-                warc_headers_dict={**extra, "WARC-Refers-To": original.record_id},
-            )
-        else:
-            record = builder.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(body),
-                length=len(body),
-                http_headers=http_headers,
-                warc_headers_dict={**extra, "WARC-Payload-Digest": digest},
-            )
-        parts = urlsplit(url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        req_headers = _header_pairs(request_headers)
-        if not any(name.lower() == "host" for name, _ in req_headers):
-            req_headers.insert(0, ("Host", parts.netloc))
-        request = builder.create_warc_record(
+        record = _response_record(builder, url, body, digest, http_headers, extra, original)
+        request = _request_record(
+            builder,
             url,
-            "request",
-            payload=io.BytesIO(request_body),
-            length=len(request_body),
-            http_headers=StatusAndHeaders(
-                f"{method} {path} {protocol or 'HTTP/1.1'}", req_headers, is_http_request=True
-            ),
-            warc_headers_dict={
+            method,
+            request_headers,
+            request_body,
+            protocol,
+            {
                 "WARC-Date": date,
                 "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
                 **{k: _field_value(v) for k, v in (request_fields or {}).items() if v},
@@ -558,16 +591,9 @@ class WarcWriter:
         else:
             self.counts["responses"] += 1
             if self.payloads is not None and body:
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
                 self.payloads.add(
-                    digest,
-                    Original(
-                        url,
-                        date,
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        location.warc_file,
-                        offset,
-                        length,
-                    ),
+                    digest, Original(url, date, record_id, location.warc_file, offset, length)
                 )
         return location
 

@@ -271,5 +271,3 @@ def render_cell(row, value, column, table, database, datasette):
 
     href = datasette.urls.row(DATABASE, "documents", str(document_id))
     return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
-
-

@@ -21,8 +21,8 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.decode import decode  # noqa: E402
-from pipelines.extract import extract  # noqa: E402
+from pipelines.extract.core import extract  # noqa: E402
+from pipelines.extract.decode import decode  # noqa: E402
 from pipelines.normalise import normalise  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "extraction" / "pages"
@@ -31,7 +31,7 @@ CORPUS = ROOT / "tests" / "fixtures" / "extraction" / "pages"
 def harvest(bodies: list[bytes]) -> int:
     chars = 0
     for body in bodies:
-        result = extract(body)
+        result = extract(body).as_dict()
         result.update(normalise(result["title_original"], result["text_original"]))
         chars += len(result["text"] or "")
     return chars

@@ -5,7 +5,7 @@ In:  the archive database (``sources`` rows that point at a WARC record) and the
 Out: for every page whose re-extracted text differs from its current document, the same
      writes a crawl would make (a new document, or a link to an existing one with that text, a
      ``document_versions`` row, near-duplicate clustering), through the crawl's own stages:
-     ``pipelines.extract.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline`` ->
+     ``pipelines.extract.pipeline.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline`` ->
      ``pipelines.dedup.DedupPipeline`` -> ``crawler.storage.store_pages``. Pages whose text is
      unchanged are not written at all. Then the document pages the crawl archived but stored
      nothing for (no text came out then) are tried again, found through the CDXJ indexes.
@@ -102,7 +102,7 @@ class Reextractor:
         from crawler.clusters import stored_settings
         from crawler.warc import PayloadIndex, WarcReader, archive_root_of
         from pipelines.dedup import DedupPipeline
-        from pipelines.extract import ExtractPipeline
+        from pipelines.extract.pipeline import ExtractPipeline
         from pipelines.normalise import NormalisePipeline
 
         self.db_path = str(db_path)

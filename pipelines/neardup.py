@@ -30,8 +30,7 @@ import numpy as np
 import xxhash
 from rensa import RMinHash
 
-from pipelines.boilerplate import strip_pinyin
-from pipelines.normalise import to_simplified
+from pipelines.text import strip_pinyin, to_simplified
 
 # Defaults of the HARVEST_DEDUP_* settings (see NearDupSettings.from_settings).
 DEFAULT_SHINGLE_SIZE = 5

@@ -45,7 +45,7 @@ from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
 from crawler.signals import page_not_modified
 from crawler.storage import connect, known_urls
-from pipelines.metadata import parse_date
+from pipelines.text import parse_date
 
 STATS = "harvest/spider"
 

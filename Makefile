@@ -25,8 +25,9 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# The project's own scorer (tests/scoring.py) over its saved pages, page by page.
 score: $(STAMP)
-	$(BIN)/python ../shared/eval/score.py tests/fixtures/extraction '$(BIN)/harvest extract {path}' --verbose
+	$(BIN)/python -m tests.scoring tests/fixtures/extraction '$(BIN)/harvest extract {path}' --verbose
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

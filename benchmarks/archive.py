@@ -30,7 +30,7 @@ from crawler.reextract import reextract  # noqa: E402
 from crawler.storage import connect  # noqa: E402
 from crawler.storage.pages import save_raw  # noqa: E402
 from crawler.storage.warc import PayloadIndex, WarcWriter  # noqa: E402
-from pipelines.extract import extract  # noqa: E402
+from pipelines.extract.core import extract  # noqa: E402
 from pipelines.normalise import normalise  # noqa: E402
 
 DEMO = ROOT / "demo" / "site"
@@ -98,7 +98,7 @@ def main() -> None:
         started = time.perf_counter()
         hashes = []
         for url, body in pages:
-            result = extract(body, url, {"content-type": "text/html"}, {})
+            result = extract(body, url, {"content-type": "text/html"}, {}).as_dict()
             hashes.append((result, normalise(result["title_original"], result["text_original"])))
         baseline = time.perf_counter() - started
 

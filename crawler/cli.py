@@ -247,7 +247,7 @@ def extract(file_or_url: str, url: str | None, list_date: str | None) -> None:
     Prints title, text (Simplified), text_original, published, url and whatever else the
     pipeline knows (encoding, agency, region, year, period, doc_type, quality flags).
     """
-    from pipelines.extract import extract as extract_page
+    from pipelines.extract.core import extract as extract_page
     from pipelines.normalise import normalise
 
     headers: dict[str, str] = {}
@@ -265,7 +265,7 @@ def extract(file_or_url: str, url: str | None, list_date: str | None) -> None:
         except OSError as exc:
             raise click.ClickException(f"{file_or_url}: cannot read: {exc.strerror}") from None
     hints = {"list_date": list_date} if list_date else {}
-    result = extract_page(body, url=url, headers=headers, hints=hints)
+    result = extract_page(body, url=url, headers=headers, hints=hints).as_dict()
     result.update(normalise(result.get("title_original"), result.get("text_original") or ""))
     result["url"] = url
     click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str))

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.middlewares import WarcArchiveMiddleware
 from crawler.storage import connect
 from crawler.storage.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
-from pipelines.extract import extract
+from pipelines.extract.core import extract
 from pipelines.normalise import normalise
 from tests.helpers import crawl_demo
 
@@ -129,7 +129,7 @@ def test_every_stored_document_is_rederived_from_its_record(crawled):
                 record = next(iter(ArchiveIterator(fh2)))
             body = record.content_stream().read()
         headers = {k.lower(): v for k, v in record.http_headers.headers}
-        result = extract(body, url, headers, {})
+        result = extract(body, url, headers, {}).as_dict()
         again = normalise(result["title_original"], result["text_original"])
         assert again["content_hash"] == content_hash, url
         assert again["text"] == text, url

@@ -46,7 +46,6 @@ _HAN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 # years, counts and amounts are exactly what re-dated copies change, and a changed count
 # (9 -> 12) should not change the length of the text either.
 _NUMBER = re.compile(r"[0-9]+")
-_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -221,7 +220,7 @@ def is_recycled(text_a: str, text_b: str, settings: NearDupSettings = DEFAULTS) 
     """
     raw_a = dedup_normalise(text_a, mask_numbers=False)
     raw_b = dedup_normalise(text_b, mask_numbers=False)
-    if _DIGITS.findall(raw_a) == _DIGITS.findall(raw_b):
+    if _NUMBER.findall(raw_a) == _NUMBER.findall(raw_b):
         return False
     size = settings.shingle_size
     masked = max(

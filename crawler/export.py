@@ -4,7 +4,7 @@ In:  the archive database; a cursor (``--after-id N``: documents with a larger i
      ``--since TIMESTAMP``: documents first seen at or after that time), optionally one site.
 Out: one record per document version (each ``documents`` row is one distinct text; a page
      whose text changed points at a new row, so a new version is a new record) in JSON Lines
-     (schema ``schemas/export-v1.schema.json``) or CSV, in id order, written as it is read;
+     (schema ``crawler/browse/schemas/export-v1.schema.json``) or CSV, in id order, written as it is read;
      then the cursor for the next call (the largest id written) on stderr.
 
 Record fields: ``schema`` (``harvest-export/1``), ``document_id`` (stable: a row's id never
@@ -32,7 +32,8 @@ import click
 from crawler.options import db_option
 
 SCHEMA_ID = "harvest-export/1"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "export-v1.schema.json"
+# package data (pyproject.toml): installed with the code
+SCHEMA_FILE = Path(__file__).resolve().parent / "browse" / "schemas" / "export-v1.schema.json"
 
 FIELDS = (
     "schema",
@@ -175,7 +176,7 @@ def export_command(
     Pass the printed cursor as --after-id next time to get exactly the documents added since
     (new crawls and re-extractions alike). --since selects by the time a text was first
     fetched, so re-extracted versions of old pages are not "since" anything recent. JSON Lines
-    follow schemas/export-v1.schema.json.
+    follow crawler/browse/schemas/export-v1.schema.json.
     """
     if output:
         with open(output, "w", encoding="utf-8", newline="") as out:

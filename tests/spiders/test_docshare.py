@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from scrapy import Request
 
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, PROJECT_ROOT, serve_directory
+from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.items import PageItem
 from crawler.spiders.docshare import DocshareSpider
+from tests.helpers import PROJECT_ROOT
 
 DS1 = "http://127.0.0.1:8000/docshare1/"
 DS1_SITE: dict[str, Any] = {
@@ -217,6 +218,9 @@ def demo_crawls(tmp_path_factory) -> dict[str, tuple[str, list[dict[str, Any]], 
                 f"config={DEMO_CONFIG}",
                 "-s",
                 "ITEM_PIPELINES={}",
+                # the WARC middleware writes beside the database: never the user's archive/
+                "-s",
+                f"HARVEST_DB={out / site / 'harvest.db'}",
                 "-s",
                 "FEED_EXPORT_FIELDS=url,site,list_date",
                 "-O",
@@ -241,6 +245,7 @@ def demo_crawls(tmp_path_factory) -> dict[str, tuple[str, list[dict[str, Any]], 
     return results
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("site", sorted(EXPECTED))
 def test_demo_crawl_yields_exactly_the_documents(demo_crawls, site):
     base, items, log = demo_crawls[site]
@@ -251,6 +256,7 @@ def test_demo_crawl_yields_exactly_the_documents(demo_crawls, site):
     assert "] ERROR:" not in log
 
 
+@pytest.mark.e2e
 def test_demo_crawl_counts_the_dead_link(demo_crawls):
     _, _, log = demo_crawls["demo_docshare1"]
     assert "'harvest/spider/http_error/404': 1" in log

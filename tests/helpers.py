@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from scrapy import Request, Spider
 
 from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE
 
@@ -150,3 +151,23 @@ class OutputWatcher:
     @property
     def output(self) -> str:
         return "".join(self.lines)
+
+
+def kinds(results) -> tuple[list[tuple[str, str | None, str | None]], list[tuple[str, int]]]:
+    """A spider callback's requests split into (document requests as (url, list title, list
+    date), list-page requests as (url, 0-based page index)); nothing else may be yielded."""
+    out = list(results)
+    assert all(isinstance(r, Request) for r in out)
+    docs = [
+        (r.url, r.cb_kwargs["list_title"], r.cb_kwargs["list_date"])
+        for r in out
+        if r.callback.__name__ == "parse_document"
+    ]
+    lists = [(r.url, r.cb_kwargs["list_page"]) for r in out if r.callback.__name__ == "parse"]
+    assert len(docs) + len(lists) == len(out)
+    return docs, lists
+
+
+def stat(spider: Spider, key: str) -> Any:
+    """One of the family spiders' own stats (``harvest/spider/<key>``)."""
+    return spider.crawler.stats.get_value(f"harvest/spider/{key}")

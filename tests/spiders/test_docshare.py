@@ -10,12 +10,11 @@ import sys
 from typing import Any
 
 import pytest
-from scrapy import Request
 
 from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.items import PageItem
 from crawler.spiders.docshare import DocshareSpider
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, kinds, stat
 
 DS1 = "http://127.0.0.1:8000/docshare1/"
 DS1_SITE: dict[str, Any] = {
@@ -36,24 +35,6 @@ DS2_SITE: dict[str, Any] = {
         "document": [r"/docshare2/news/\d+\.html$"],
     },
 }
-
-
-def kinds(results) -> tuple[list[tuple[str, str | None, str | None]], list[tuple[str, int]]]:
-    """(document requests as (url, title, date), list requests as (url, page index))."""
-    out = list(results)
-    assert all(isinstance(r, Request) for r in out)
-    docs = [
-        (r.url, r.cb_kwargs["list_title"], r.cb_kwargs["list_date"])
-        for r in out
-        if r.callback.__name__ == "parse_document"
-    ]
-    lists = [(r.url, r.cb_kwargs["list_page"]) for r in out if r.callback.__name__ == "parse"]
-    assert len(docs) + len(lists) == len(out)
-    return docs, lists
-
-
-def stat(spider: DocshareSpider, key: str) -> Any:
-    return spider.crawler.stats.get_value(f"harvest/spider/{key}")
 
 
 def test_home_page_enters_the_configured_category_only(make_spider, saved_page):
@@ -206,6 +187,7 @@ def demo_crawls(tmp_path_factory) -> dict[str, tuple[str, list[dict[str, Any]], 
         procs = {}
         for site, family in FAMILY.items():
             feed = out / f"{site}.jsonl"
+            (out / site).mkdir()
             command = [
                 sys.executable,
                 "-m",

@@ -43,13 +43,6 @@ def spider_for(committed):
     return make
 
 
-def only_item(results) -> PageItem:
-    """A document page is a leaf: exactly one item, no request for its related links."""
-    (item,) = list(results)
-    assert isinstance(item, PageItem)
-    return item
-
-
 # --- yangjiang_kjj: TRS WCM, gb2312 -------------------------------------------------------------
 
 
@@ -94,29 +87,6 @@ def test_yangjiang_list_gives_the_column_articles_not_the_sidebar(spider_for, sa
 def test_yangjiang_list_pages_come_from_the_inline_trs_pager_call(spider_for, saved_page):
     _, (_, lists) = yangjiang_list(spider_for, saved_page)
     assert lists == [(YANGJIANG + "index_1.html", 1), (YANGJIANG + "index_2.html", 2)]
-
-
-def test_yangjiang_article_gives_one_item_with_its_listing(spider_for, saved_page):
-    spider = spider_for("yangjiang_kjj")
-    url = YANGJIANG + "201906/t20190628_358021.html"
-    listing = {
-        "list_url": YANGJIANG + "index.html",
-        "list_title": "阳江市科学技术局2019年上半年工作总结",
-        "list_date": "2019-06-28",
-    }
-    response = saved_page("yangjiang_kjj_doc.html", url)
-    item = only_item(spider.parse_document(response, **listing))
-    assert {k: item[k] for k in ("site", "family", "url", "final_url", "status")} == {
-        "site": "yangjiang_kjj",
-        "family": "gov",
-        "url": url,
-        "final_url": url,
-        "status": 200,
-    }
-    assert {k: item[k] for k in listing} == listing
-    assert item["body"] == response.body
-    assert "2019年6月27日" in item["body"].decode("gb2312")
-    assert stat(spider, "documents") == 1
 
 
 # --- hangzhou_kjj: Hanweb JCMS, utf-8 -----------------------------------------------------------
@@ -165,29 +135,6 @@ def test_hangzhou_list_pages_come_from_the_jpage_record_counts(spider_for, saved
     assert lists == [(column + "2", 1), (column + "3", 2)]
 
 
-def test_hangzhou_article_gives_one_item(spider_for, saved_page):
-    spider = spider_for("hangzhou_kjj")
-    url = HANGZHOU + "/art/2019/7/15/art_1693963_35412876.html"
-    item = only_item(
-        spider.parse_document(
-            saved_page("hangzhou_kjj_doc.html", url),
-            list_url=HANGZHOU + "/col/col1693963/index.html",
-            list_title="杭州市科学技术局2019年上半年工作总结",
-            list_date="2019-07-15",
-        )
-    )
-    assert (item["site"], item["family"], item["url"], item["status"]) == (
-        "hangzhou_kjj",
-        "gov",
-        url,
-        200,
-    )
-    assert (item["list_date"], item["list_title"]) == (
-        "2019-07-15",
-        "杭州市科学技术局2019年上半年工作总结",
-    )
-
-
 # --- doc777: 三七文档, utf-8 ---------------------------------------------------------------------
 
 
@@ -212,26 +159,6 @@ def test_doc777_category_gives_listed_and_hot_documents_and_its_pages(spider_for
     assert stat(spider, "list_links") is None  # the other categories are not entered
 
 
-def test_doc777_document_is_a_leaf_with_one_item(spider_for, saved_page):
-    spider = spider_for("doc777")
-    url = DOC777 + "doc-8788882.html"
-    item = only_item(
-        spider.parse_document(
-            saved_page("doc777_doc.html", url),
-            list_url=DOC777 + "list-gongzuozongjie.html",
-            list_title="2022年科技局工作总结及2023年工作计划",
-            list_date="2022-07-05",
-        )
-    )
-    assert (item["site"], item["family"], item["url"], item["list_date"]) == (
-        "doc777",
-        "docshare",
-        url,
-        "2022-07-05",
-    )
-    assert "链接地址：https://www.777doc.com/doc-8788882.html" in item["body"].decode("utf-8")
-
-
 # --- bsmz: 公文素材库 (mobile), utf-8 ------------------------------------------------------------
 
 
@@ -247,21 +174,59 @@ def test_bsmz_listing_gives_its_documents_and_the_next_page(spider_for, saved_pa
     assert stat(spider, "pages_beyond_limit") == 1
 
 
-def test_bsmz_document_is_a_leaf_with_one_item(spider_for, saved_page):
-    spider = spider_for("bsmz")
-    url = BSMZ + "4368.html"
-    item = only_item(
-        spider.parse_document(
-            saved_page("bsmz_doc.html", url),
-            list_url=BSMZ + "list_1.html",
-            list_title="xx市科技局2021年工作总结",
-            list_date="2021-10-22",
-        )
-    )
-    assert (item["site"], item["family"], item["url"], item["status"]) == (
-        "bsmz",
-        "docshare",
-        url,
-        200,
-    )
-    assert "时间：2021-10-22 11:13:39" in item["body"].decode("utf-8")
+# --- document pages of every site ---------------------------------------------------------------
+
+# site -> (its document page's URL, the list page and link that led there, its page encoding,
+# a line of the page that must arrive in the item's body untouched)
+DOCUMENTS = {
+    "yangjiang_kjj": (
+        YANGJIANG + "201906/t20190628_358021.html",
+        (YANGJIANG + "index.html", "阳江市科学技术局2019年上半年工作总结", "2019-06-28"),
+        "gb2312",
+        "2019年6月27日",
+    ),
+    "hangzhou_kjj": (
+        HANGZHOU + "/art/2019/7/15/art_1693963_35412876.html",
+        (
+            HANGZHOU + "/col/col1693963/index.html",
+            "杭州市科学技术局2019年上半年工作总结",
+            "2019-07-15",
+        ),
+        "utf-8",
+        "2019年7月12日",
+    ),
+    "doc777": (
+        DOC777 + "doc-8788882.html",
+        (DOC777 + "list-gongzuozongjie.html", "2022年科技局工作总结及2023年工作计划", "2022-07-05"),
+        "utf-8",
+        "链接地址：https://www.777doc.com/doc-8788882.html",
+    ),
+    "bsmz": (
+        BSMZ + "4368.html",
+        (BSMZ + "list_1.html", "xx市科技局2021年工作总结", "2021-10-22"),
+        "utf-8",
+        "时间：2021-10-22 11:13:39",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_document_page_is_a_leaf_giving_one_item_with_its_listing(spider_for, saved_page, name):
+    url, (list_url, list_title, list_date), codec, line = DOCUMENTS[name]
+    spider = spider_for(name)
+    response = saved_page(f"{name}_doc.html", url)
+    listing = {"list_url": list_url, "list_title": list_title, "list_date": list_date}
+    # exactly one item: the related-article links of the page are not followed
+    (item,) = list(spider.parse_document(response, **listing))
+    assert isinstance(item, PageItem)
+    assert {k: item[k] for k in ("site", "family", "url", "final_url", "status")} == {
+        "site": name,
+        "family": spider.name,
+        "url": url,
+        "final_url": url,
+        "status": 200,
+    }
+    assert {k: item[k] for k in listing} == listing
+    assert item["body"] == response.body
+    assert line in item["body"].decode(codec)
+    assert stat(spider, "documents") == 1

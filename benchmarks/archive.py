@@ -1,6 +1,6 @@
 """Benchmark of the WARC archive and of re-extraction from it, on 5,000 pages.
 
-In:  the document pages of the demo website (demo/site), each copied with a unique HTML
+In:  the document pages of the demo website (crawler/demo/site), each copied with a unique HTML
      comment so that 5,000 distinct payloads are archived (no revisits).
 Out: printed figures, from one run, each beside a baseline measured in the same run:
 
@@ -33,7 +33,7 @@ from crawler.storage.warc import PayloadIndex, WarcWriter  # noqa: E402
 from pipelines.extract.core import extract  # noqa: E402
 from pipelines.normalise import normalise  # noqa: E402
 
-DEMO = ROOT / "demo" / "site"
+DEMO = ROOT / "crawler" / "demo" / "site"
 DOCUMENT = re.compile(r"(gov/kjj/\d{6}/t\d{8}_\d+|docshare1/doc-\d+|docshare2/news/\d+)\.html$")
 BASE = "http://bench.example/"
 

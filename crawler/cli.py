@@ -214,7 +214,7 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
 @db_option()
 def demo(db_path: str) -> None:
     """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
-    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_URL_VARIABLE, serve_directory
+    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_SITE, DEMO_URL_VARIABLE, serve_directory
 
     with serve_directory(port=DEMO_PORT) as base_url:
         click.echo(
@@ -230,7 +230,7 @@ def demo(db_path: str) -> None:
         (f"harvest serve --db {db_path}", "browse the archive in Datasette"),
         (f"harvest status --db {db_path}", "each site's last run and alerts"),
         ("harvest crawl --help", "crawl the sites in config.yaml"),
-        ("harvest extract demo/site/gov/kjj/201906/t20190628_358021.html", "one page as JSON"),
+        (f"harvest extract {DEMO_SITE / 'gov/kjj/201906/t20190628_358021.html'}", "one page as JSON"),
         (f"harvest export --db {db_path} --output documents.jsonl", "feed for other tools"),
     ):
         click.echo(f"  {command:66s} # {purpose}")

@@ -20,6 +20,9 @@ from crawler.demo import serve_directory
 from crawler.reextract import reextract
 from tests.helpers import crawl_demo
 
+# every test here reads a demo crawl made by a `harvest crawl` process
+pytestmark = pytest.mark.e2e
+
 CHANGED_PAGE = "t20190628_358021"  # one gov report
 CORRECTION = "（本文于2026年11月更正）"
 

@@ -4,8 +4,8 @@ In:  the archive database; a cursor (``--after-id N``: documents with a larger i
      ``--since TIMESTAMP``: documents first seen at or after that time), optionally one site.
 Out: one record per document version (each ``documents`` row is one distinct text; a page
      whose text changed points at a new row, so a new version is a new record) in JSON Lines
-     (schema ``crawler/browse/schemas/export-v1.schema.json``) or CSV, in id order, written as it is read;
-     then the cursor for the next call (the largest id written) on stderr.
+     (schema ``crawler/browse/schemas/export-v1.schema.json``) or CSV, in id order, written as
+     it is read; then the cursor for the next call (the largest id written) on stderr.
 
 Record fields: ``schema`` (``harvest-export/1``), ``document_id`` (stable: a row's id never
 changes and its text is never rewritten), title, text (Simplified), text_original, published,
@@ -29,11 +29,13 @@ from typing import IO, Any
 
 import click
 
+import crawler
 from crawler.options import db_option
 
 SCHEMA_ID = "harvest-export/1"
-# package data (pyproject.toml): installed with the code
-SCHEMA_FILE = Path(__file__).resolve().parent / "browse" / "schemas" / "export-v1.schema.json"
+# Package data (pyproject.toml), installed with the code; found from the package root so that
+# it stays found wherever this module lives inside crawler/.
+SCHEMA_FILE = Path(crawler.__file__).resolve().parent / "browse" / "schemas" / "export-v1.schema.json"
 
 FIELDS = (
     "schema",

@@ -24,6 +24,7 @@ from pipelines.extract import dates, metadata, quality
 from pipelines.extract.body import choose_body, drop_link_lines, resplit
 from pipelines.extract.boilerplate import clean_lines, is_boilerplate
 from pipelines.extract.decode import decode, repair
+from pipelines.extract.furniture import remove_furniture
 from pipelines.extract.page import Page, Probe, read_page
 from pipelines.extract.titles import choose_title, remove_titles
 from pipelines.extract.vocabulary import META_SOURCE_NAMES
@@ -84,6 +85,9 @@ def extract(
     page = read_page(html_text)
     if page is None:
         return result
+    # The whole page's lines are kept (info bars, dates near the title); the tree the body
+    # is chosen from loses its feeds, comment threads, widgets and link lists.
+    remove_furniture(page.tree)
     chosen = choose_body(page.tree, page.root, page.lines, url)
     result.method = chosen.method
     lines, traditional = _clean(chosen.lines, result)

@@ -1,0 +1,128 @@
+"""Page furniture: blocks around an article that are not part of it, removed before the body
+is chosen.
+
+In:  a parsed page tree (changed in place).
+Out: how many blocks were removed.
+
+Feeds ("加载更多新闻"), comment threads (跟贴, 热门评论), share and QR widgets, recommended and
+related lists, rankings and login boxes sit beside or below the article, often inside the
+same wrapper, and would be swallowed by a region that holds "most of the text". Two signals
+find them, each enough on its own:
+
+- the block's class or id names it (comment, recommend, related, feed, share, hot, rank …,
+  in English or pinyin: pinglun, tuijian, xgwz);
+- the block is a list of links: many anchors, and most of its text is link text.
+
+A block that holds the page's headline (``<h1>``) or a known CMS content container is never
+removed (wrappers named "main-side" can hold the article); nor is one that holds the page's
+longest paragraph for its link share (on a page made mostly of links, the article's wrapper
+is a "list of links" too).
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+from pipelines.extract.cms import CONTAINER_CLASSES, CONTAINER_IDS
+
+# Class/id words of furniture, matched against each class token and the id.
+_FURNITURE_NAME = re.compile(
+    r"comment|recommend|recom(?:[-_]|$)|related|relate[-_]|(?:^|[-_])rel(?:$|[-_])|feed"
+    r"|share|(?:^|[-_])tie(?:$|[-_])|gentie|(?:^|[-_])hot(?:$|[-_]|news|list|post)|rank|paihang"
+    r"|sidebar|(?:^|[-_])side(?:$|[-_])|aside|login|reply|replies|qrcode|erweima|(?:^|[-_])ewm"
+    r"|tuijian|xgwz|xgxw|xgyd|pinglun|advert|(?:^|[-_])ads?(?:$|[-_])|banner|loadmore"
+    r"|load[-_]more|morenews|more[-_]news|guess|popular|statement|disclaimer|(?:^|[-_])nav"
+    r"|navbar|(?:^|[-_])menu|footer|(?:^|[-_])foot(?:$|[-_])|copyright|toolbar|(?:^|[-_])tools?$",
+    re.I,
+)
+_STRUCTURE = frozenset(
+    ["div", "ul", "ol", "dl", "table", "section", "aside", "nav", "footer", "form"]
+)
+_SKIP = frozenset(["script", "style", "noscript", "template"])
+_LINK_LIST_MIN_LINKS = 5  # anchors a block needs before its link share counts
+_LINK_LIST_SHARE = 0.6  # share of a block's text that is link text in a list of links
+_PROTECTED = frozenset(CONTAINER_CLASSES) | frozenset(CONTAINER_IDS)
+
+
+def _names(element: lxml.html.HtmlElement) -> list[str]:
+    return (element.get("class") or "").split() + [element.get("id") or ""]
+
+
+def _named_furniture(element: lxml.html.HtmlElement) -> bool:
+    return any(name and _FURNITURE_NAME.search(name) for name in _names(element))
+
+
+def _longest_paragraph(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element holding the longest run of text outside links: part of the article on
+    nearly every page, even where the page is mostly links."""
+    best, longest = None, 0
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in _SKIP or element.tag == "a":
+            continue
+        for text in (element.text, *(child.tail for child in element)):
+            size = len(text.strip()) if text else 0
+            if size > longest:
+                best, longest = element, size
+    return best
+
+
+def _around(elements: list[lxml.html.HtmlElement]) -> set[lxml.html.HtmlElement]:
+    """The elements and all their ancestors."""
+    found: set[lxml.html.HtmlElement] = set()
+    for element in elements:
+        found.add(element)
+        found.update(element.iterancestors())
+    return found
+
+
+def _measure(node: lxml.html.HtmlElement, sizes: dict) -> tuple[int, int, int]:
+    """(text characters, link-text characters, anchors) under ``node``, recorded for every
+    structural element in ``sizes``."""
+    text = len(node.text.strip()) if node.text else 0
+    linked, anchors = (text, 1) if node.tag == "a" else (0, 0)
+    for child in node:
+        if isinstance(child.tag, str) and child.tag not in _SKIP:
+            child_text, child_linked, child_anchors = _measure(child, sizes)
+            text += child_text
+            linked += child_text if node.tag == "a" else child_linked
+            anchors += child_anchors
+        if child.tail:
+            tail = len(child.tail.strip())
+            text += tail
+            linked += tail if node.tag == "a" else 0
+    if node.tag in _STRUCTURE:
+        sizes[node] = (text, linked, anchors)
+    return text, linked, anchors
+
+
+def _link_list(sizes: tuple[int, int, int]) -> bool:
+    text, linked, anchors = sizes
+    return anchors >= _LINK_LIST_MIN_LINKS and linked >= _LINK_LIST_SHARE * max(1, text)
+
+
+def remove_furniture(tree: lxml.html.HtmlElement) -> int:
+    """Remove feeds, comment threads, widgets and link lists (see the module docstring)."""
+    marked = list(tree.iter("h1"))
+    marked += [
+        e for e in tree.iter() if isinstance(e.tag, str) and _PROTECTED.intersection(_names(e))
+    ]
+    protected = _around(marked)
+    longest = _longest_paragraph(tree)
+    # A comment can be longer than any paragraph of the article: the longest paragraph only
+    # vouches against the link-share signal, not against a block that names itself.
+    text_bearing = _around([longest]) if longest is not None else set()
+    sizes: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
+    _measure(tree, sizes)
+    doomed: list[lxml.html.HtmlElement] = []
+    for element in tree.iter(*_STRUCTURE):
+        if element in protected or (doomed and doomed[-1] in element.iterancestors()):
+            continue
+        if _named_furniture(element) or (
+            element not in text_bearing and _link_list(sizes.get(element, (0, 0, 0)))
+        ):
+            doomed.append(element)
+    for element in doomed:
+        element.drop_tree()
+    return len(doomed)

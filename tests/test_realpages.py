@@ -41,6 +41,11 @@ def test_scores_hold_on_the_real_pages():
         ("magic__23942aabb8b2", "涉事门店的抖音账号已被无限期封禁", "亿滋国际被欧盟罚款"),
         # a page made mostly of links: the poem survives the link-list rule
         ("magic__777ddd63e01e", "深夜看书须尽欢", "举报原因"),
+        # an <h1> heading a recommended article does not protect the feed around it
+        ("magic__cc1897c3d689", "没有证据表明该事件中存在谋杀行为", "31岁在春晚一炮而红"),
+        ("magic__0eebc3efd179", "丁俊晖", "这“后院生火”是用在这里的吗"),
+        # a page-wide wrapper whose classes include "nav" still holds the article
+        ("np4k__chinese_article", "梁振英的山顶大宅于6月份被揭发存有违章建筑", "头条新闻"),
     ],
 )
 def test_article_kept_and_furniture_gone(name, present, absent):

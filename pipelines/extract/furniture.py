@@ -34,15 +34,19 @@ _FURNITURE_NAME = re.compile(
     r"|sidebar|(?:^|[-_])side(?:$|[-_])|aside|login|reply|replies|qrcode|erweima|(?:^|[-_])ewm"
     r"|tuijian|xgwz|xgxw|xgyd|pinglun|advert|(?:^|[-_])ads?(?:$|[-_])|banner|loadmore"
     r"|load[-_]more|morenews|more[-_]news|guess|popular|statement|disclaimer|(?:^|[-_])nav"
-    r"|navbar|(?:^|[-_])menu|footer|(?:^|[-_])foot(?:$|[-_])|copyright|toolbar|(?:^|[-_])tools?$",
+    r"|navbar|(?:^|[-_])menu|footer|(?:^|[-_])foot(?:$|[-_])|copyright|toolbar|(?:^|[-_])tools?$"
+    r"|(?:^|[-_])header(?:$|[-_])|search|carousel|slider|swiper|author[-_]?info|(?:^|[-_])flow(?:$|[-_])",
     re.I,
 )
 _STRUCTURE = frozenset(
-    ["div", "ul", "ol", "dl", "table", "section", "aside", "nav", "footer", "form"]
+    ["div", "ul", "ol", "dl", "table", "section", "aside", "nav", "footer", "header", "form"]
 )
+# HTML5 elements that are furniture by their name alone.
+_FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "header"])
 _SKIP = frozenset(["script", "style", "noscript", "template"])
 _LINK_LIST_MIN_LINKS = 5  # anchors a block needs before its link share counts
 _LINK_LIST_SHARE = 0.6  # share of a block's text that is link text in a list of links
+_TEASER_SHARE = 0.5  # of the page's text: a named block smaller than this is no wrapper
 _PROTECTED = frozenset(CONTAINER_CLASSES) | frozenset(CONTAINER_IDS)
 
 
@@ -50,8 +54,12 @@ def _names(element: lxml.html.HtmlElement) -> list[str]:
     return (element.get("class") or "").split() + [element.get("id") or ""]
 
 
-def _named_furniture(element: lxml.html.HtmlElement) -> bool:
+def _named_by_class(element: lxml.html.HtmlElement) -> bool:
     return any(name and _FURNITURE_NAME.search(name) for name in _names(element))
+
+
+def _named_furniture(element: lxml.html.HtmlElement) -> bool:
+    return element.tag in _FURNITURE_TAGS or _named_by_class(element)
 
 
 def _longest_paragraph(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -92,7 +100,7 @@ def _measure(node: lxml.html.HtmlElement, sizes: dict) -> tuple[int, int, int]:
             tail = len(child.tail.strip())
             text += tail
             linked += tail if node.tag == "a" else 0
-    if node.tag in _STRUCTURE:
+    if node.tag in _STRUCTURE or node.getparent() is None:
         sizes[node] = (text, linked, anchors)
     return text, linked, anchors
 
@@ -102,9 +110,24 @@ def _link_list(sizes: tuple[int, int, int]) -> bool:
     return anchors >= _LINK_LIST_MIN_LINKS and linked >= _LINK_LIST_SHARE * max(1, text)
 
 
+def _headlines(tree: lxml.html.HtmlElement, sizes: dict) -> list[lxml.html.HtmlElement]:
+    """The page's ``<h1>`` elements, except teasers: an ``<h1>`` inside a small block named
+    as furniture heads a recommended article. (A wrapper of most of the page can carry a
+    furniture word among its classes, "blq-int-nav", and still hold the article.)"""
+    total = max(1, sizes.get(tree, (0, 0, 0))[0])
+    found = []
+    for h1 in tree.iter("h1"):
+        named = [e for e in h1.iterancestors() if _named_by_class(e)]
+        if not any(sizes.get(e, (0, 0, 0))[0] < _TEASER_SHARE * total for e in named):
+            found.append(h1)
+    return found
+
+
 def remove_furniture(tree: lxml.html.HtmlElement) -> int:
     """Remove feeds, comment threads, widgets and link lists (see the module docstring)."""
-    marked = list(tree.iter("h1"))
+    sizes: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
+    _measure(tree, sizes)
+    marked = _headlines(tree, sizes)
     marked += [
         e for e in tree.iter() if isinstance(e.tag, str) and _PROTECTED.intersection(_names(e))
     ]
@@ -113,8 +136,6 @@ def remove_furniture(tree: lxml.html.HtmlElement) -> int:
     # A comment can be longer than any paragraph of the article: the longest paragraph only
     # vouches against the link-share signal, not against a block that names itself.
     text_bearing = _around([longest]) if longest is not None else set()
-    sizes: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
-    _measure(tree, sizes)
     doomed: list[lxml.html.HtmlElement] = []
     for element in tree.iter(*_STRUCTURE):
         if element in protected or (doomed and doomed[-1] in element.iterancestors()):

@@ -53,6 +53,8 @@ SITE_PHRASES = re.compile(
     # doc-share trailers: "《…》由范文网用户整理提供", "免费下载《…》word文档"
     r"|由.{0,10}(?:用户|网友)(?:整理|上传|投稿)|免费下载《|[Ww]ord(?:文档|格式)|文档为doc格式"
     r"|扫码关注|关注公众号|分享给朋友|本文已影响|阅读本文需要"
+    # platforms hosting their users' articles: "…用户上传并发布，本平台仅提供信息存储服务"
+    r"|仅提供信息存储服务|语音播报文章|减少或屏蔽此类内容|已标记为不喜欢"
 )
 # App banners of mobile doc-share pages ("打开APP,阅读全文更方便"); a report may say 打开APP
 # in a sentence, so only a line that is not one goes.
@@ -162,6 +164,16 @@ UI_WORDS = frozenset(
         "闭",
         "打",
         "印",
+        "播报",
+        "播报文章",
+        "关注",
+        "已关注",
+        "不喜欢",
+        "不感兴趣",
+        "不感兴趣×",
+        "文章不错，点个赞吧",
+        "点个赞吧",
+        "文章不错",
     ]
 )
 # Words that name a document; a logo heading or site name has none of them.

@@ -52,3 +52,20 @@ def test_article_kept_and_furniture_gone(name, present, absent):
     text = result(name).text_original
     assert present in text
     assert absent not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        # the <h1> agrees with <title>; a byline with its time and a "首发于" line lose
+        (
+            "magic__d997d758e164",
+            "《热辣滚烫》贾玲瘦了100斤，她说：“我的减重非常健康”，怎么做到的？",
+        ),
+        # a site-wide <h1 class="title"> banner loses to the article's <h1> = <title>
+        ("magic__23942aabb8b2", "汽车品牌直播拍到女主播裙底，涉事账号被无限期封禁！"),
+        ("np4k__chinese_article", "港特首梁振英就住宅违建事件道歉"),
+    ],
+)
+def test_title(name, title):
+    assert result(name).title_original == title

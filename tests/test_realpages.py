@@ -69,3 +69,9 @@ def test_article_kept_and_furniture_gone(name, present, absent):
 )
 def test_title(name, title):
     assert result(name).title_original == title
+
+
+def test_a_body_that_opens_with_the_title_keeps_it():
+    # 【#title#】 opens the first paragraph as its hashtag: not a copy to cut away.
+    text = result("magic__cc1897c3d689").text_original
+    assert text.startswith("【#美官员否认伊朗直升机事故存在谋杀行为#】#美官员回应伊朗直升机事故#")

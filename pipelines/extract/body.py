@@ -236,7 +236,7 @@ _MARKER_BREAK = re.compile(
     r"(?<=[。；;！!？?：:])\s*(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]"
     r"|\d{1,2}[、．](?!\d))"
 )
-_FLAT_MIN = 1000  # characters: longer than any real paragraph, so a flattened body
+FLAT_MIN = 1000  # characters: longer than any real paragraph, so a flattened body
 
 
 def resplit(lines: list[str]) -> list[str]:
@@ -244,7 +244,7 @@ def resplit(lines: list[str]) -> list[str]:
     markers that follow a sentence end. Lines of ordinary length are left alone."""
     out: list[str] = []
     for line in lines:
-        if len(line) < _FLAT_MIN:
+        if len(line) < FLAT_MIN:
             out.append(line)
         else:
             out.extend(part for part in _MARKER_BREAK.split(line) if part)

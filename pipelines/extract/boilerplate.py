@@ -117,6 +117,13 @@ _SITE_NAME = re.compile(
     r"^[" + HAN_RANGES + r"Xx]{1,10}?(?:省|市|县|区|州|盟|旗)[" + HAN_RANGES + r"]{0,12}"
     r"(?:门户网站|政府网站|网站|政府网|官网|官方网站|門戶網站|網站|政府信息公开|信息公开)$"
 )
+_NUMBERED_ATTACHMENT = re.compile(r"^附件\s*[:：]\s*\d")
+_CONTACT_LABEL = re.compile(
+    r"^(?:联系人|联系电话|联系方式|咨询电话|电话|邮箱|电子邮箱|电子信箱|传真|E-mail|Email)\s*[:：]",
+    re.I,
+)
+# Any "label:" inside a line: a footer row has several ("地址：… 邮编：… 电话：…").
+_ANY_LABEL = re.compile(r"[" + HAN_RANGES + r"A-Za-z-]{1,6}\s*[:：]")
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
 
 
@@ -140,9 +147,15 @@ def _only_ui_words(line: str) -> bool:
 
 def _labelled(line: str) -> bool:
     # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.
-    return bool(LABEL_LINE.match(line)) and (
-        len(line) <= LABEL_ALWAYS_MAX or not SENTENCE_END.search(line)
-    )
+    if not LABEL_LINE.match(line) or (len(line) > LABEL_ALWAYS_MAX and SENTENCE_END.search(line)):
+        return False
+    # A notice lists its attachments and contacts in its body ("附件：1.知识竞答工作要求",
+    # "联系电话：0351-1234567"); a footer row strings several labels together.
+    return not (_NUMBERED_ATTACHMENT.match(line) or _lone_contact(line))
+
+
+def _lone_contact(line: str) -> bool:
+    return bool(_CONTACT_LABEL.match(line)) and len(_ANY_LABEL.findall(line)) == 1
 
 
 def _menu_only(line: str) -> bool:

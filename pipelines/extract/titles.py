@@ -11,7 +11,7 @@ import re
 
 import lxml.html
 
-from pipelines.extract.body import TRAILING_DATE
+from pipelines.extract.body import FLAT_MIN, TRAILING_DATE
 from pipelines.extract.boilerplate import SHORT_MAX, is_boilerplate
 from pipelines.extract.page import Page
 from pipelines.extract.vocabulary import DOC_WORDS, META_TITLE_NAMES
@@ -207,6 +207,8 @@ def lines_above(
 
 # --- titles inside the body ------------------------------------------------------------------
 _DIGITS = re.compile(r"\d+")
+_CLOSING_MARKS = frozenset("》”’」』）)】]#")
+_OPEN_END = frozenset("《“‘「『（(【[")  # a match ending in an opening mark cut a quotation
 
 
 def title_pattern(title: str) -> re.Pattern[str] | None:
@@ -227,6 +229,32 @@ def title_pattern(title: str) -> re.Pattern[str] | None:
         else:
             parts.append(r"[\s\W_]*".join(re.escape(ch) for ch in piece))
     return re.compile(r"^[\s\W_]*" + r"[\s\W_]*".join(parts))
+
+
+def _glued_copy(line: str, end: int, start: int = 0) -> bool:
+    """Whether the title matched at the start of ``line`` (up to ``end``) is a copy glued to
+    the text, not the subject of its first sentence ("《…》是为了…", "…村位于距太原市…").
+    A copy is followed by a new start (a year, the title again) or sits in a flattened body;
+    a subject is followed by the rest of its sentence, or by its own closing mark."""
+    rest = line[end:].lstrip()
+    if not rest or rest[0] in _CLOSING_MARKS or line[start:end].rstrip()[-1:] in _OPEN_END:
+        return False
+    return rest[0].isdigit() or len(line) >= FLAT_MIN
+
+
+def _remove_inner_copies(inner: re.Pattern[str], line: str) -> tuple[str, int]:
+    """Remove the copies ``inner`` finds after sentence ends, unless one is the subject of
+    the next sentence (see :func:`_glued_copy`)."""
+    removed = 0
+
+    def cut(match: re.Match[str]) -> str:
+        nonlocal removed
+        if not _glued_copy(line, match.end(), match.start()):
+            return match.group(0)
+        removed += 1
+        return ""
+
+    return inner.sub(cut, line), removed
 
 
 def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[list[str], int]:
@@ -262,10 +290,12 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
             m = pattern.match(line)
             if not m or _DIGITS.sub("", squash(m.group(0))) != bare_target:
                 break
+            if not _glued_copy(line, m.end()):
+                break
             line = line[m.end() :].lstrip()
             removed += 1
         if inner and len(line) > len(target) + 20 and title.strip() in line:
-            line, n = inner.subn("", line)
+            line, n = _remove_inner_copies(inner, line)
             removed += n
         out.append(line)
     return out, removed

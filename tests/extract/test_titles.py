@@ -69,3 +69,16 @@ def test_short_headline_agreeing_with_the_title_tag_wins():
     head = "<title>雄安新区 - 维基百科，自由的百科全书</title>"
     body = "<h1>雄安新区</h1><div>维基百科，自由的百科全书</div><p>雄安新区是河北省管辖的国家级新区。</p>"
     assert choose_title(_page(body, head), "雄安新区是河北省管辖的国家级新区。")[0] == "雄安新区"
+
+
+def test_a_title_that_opens_the_first_sentence_stays():
+    # The first sentence starts with the title's words: it is its subject, not a glued copy.
+    lines = ["《关于加强科技创新的意见》是为了落实全省科技创新大会精神而制定的。" * 2]
+    assert remove_titles(lines, "《关于加强科技创新的意见》") == (lines, 0)
+    lines = ["王家峪村位于距太原市120公里的太行山区，全村共有农户三百余户。"]
+    assert remove_titles(lines, "王家峪村") == (lines, 0)
+    # A copy glued before the text of a flattened page goes.
+    glued = "2020年上半年科技工作总结2020年上半年，我局认真贯彻落实各项科技政策。"
+    assert remove_titles([glued], "2020年上半年科技工作总结")[0] == [
+        "2020年上半年，我局认真贯彻落实各项科技政策。"
+    ]

@@ -78,7 +78,9 @@ _SKIP = frozenset(
         "svg",
     ]
 )
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Hidden for good; "visibility: hidden" is not: WeChat articles hide the whole body that way
+# until a script has laid it out.
+_HIDDEN = re.compile(r"display\s*:\s*none", re.I)
 
 # trafilatura renders table rows as "| cell | cell |".
 _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")

@@ -55,6 +55,7 @@ class Extraction:
     mojibake_spots: int = 0
     mojibake_repaired: list[str] = field(default_factory=list)
     quality: float = 0.0
+    quality_flags: list[str] = field(default_factory=list)  # see quality.flags
     partial: bool = False
     pinyin_removed: int = 0
     digits_lost: list[str] = field(default_factory=list)
@@ -176,6 +177,11 @@ def _describe(
     result.doc_type = metadata.doc_type_of(title, lines)
     result.mojibake_spots = quality.mojibake_spots(result.text_original)
     result.partial = quality.is_partial(probe.page_text)
+    result.quality_flags = quality.flags(result.text_original, result.method, result.lines_dropped)
     result.quality = quality.score(
-        result.text_original, result.mojibake_spots, result.digits_lost, result.partial
+        result.text_original,
+        result.mojibake_spots,
+        result.digits_lost,
+        result.partial,
+        result.quality_flags,
     )

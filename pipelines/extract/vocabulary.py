@@ -42,6 +42,10 @@ STRONG_LABEL = re.compile(
     r"|原文地址|本文地址|原文链接|免责声明|版权声明|免責聲明|上一篇|下一篇|上一篇文章|下一篇文章|分享到"
     r"|转载请注明|轉載請註明)\s*[:：]"
 )
+# Headings of site notices standing alone on their line: "【免责声明】", "版权声明".
+NOTICE_HEADING = re.compile(
+    r"^[【\[]?\s*(?:免责声明|免責聲明|版权声明|版權聲明|特别声明|郑重声明|法律声明)\s*[】\]]?$"
+)
 # Phrases only site furniture uses: a short line holding one is boilerplate, sentence or not
 # ("由互联网用户整理提供,转载分享请保留原作者信息,谢谢!").
 SITE_PHRASES = re.compile(

@@ -71,6 +71,7 @@ _NAV_ROW = re.compile(r"^(?:[^|｜·•]{1,12}[|｜·•]){2,}[^|｜·•]{0,12}
 # Nav rows separated by spaces only ("首页 政务公开", "道客巴巴 首页 文档分类 上传"): short
 # unpunctuated words, one of them the home link. Prose has no spaces between words.
 _SPACED_NAV_ITEM = re.compile(r"^[^\W_]{1,8}$")
+_PAIR_SEPARATOR = re.compile(r"\s*[|｜·•>»]\s*")
 # A page date on its own line ("2022-03-15", "[2019-06-28 09:30]"); signature dates are written
 # 2019年6月27日 and are never matched by this.
 _ISO_DATE_LINE = re.compile(
@@ -126,6 +127,16 @@ _CONTACT_LABEL = re.compile(
 # Any "label:" inside a line: a footer row has several ("地址：… 邮编：… 电话：…").
 _ANY_LABEL = re.compile(r"[" + HAN_RANGES + r"A-Za-z-]{1,6}\s*[:：]")
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
+
+
+def _home_pair(line: str) -> bool:
+    """Two short items, one of them the home link: "返回首页 | 通知公告"."""
+    items = [x.strip() for x in _PAIR_SEPARATOR.split(line)]
+    return (
+        len(items) == 2
+        and any(x in HOME_WORDS for x in items)
+        and all(_SPACED_NAV_ITEM.match(x) for x in items)
+    )
 
 
 def _spaced_nav(line: str) -> bool:
@@ -206,7 +217,11 @@ RULES: tuple[Rule, ...] = (
     Rule("site-phrase", SHORT_MAX, _matches(SITE_PHRASES)),
     Rule("site-phrase", SHORT_MAX, _not_sentence(APP_BANNER)),
     Rule("menu-words", SHORT_MAX, _menu_only),
-    Rule("nav-row", NAV_MAX, lambda s: bool(_NAV_ROW.match(s)) or _spaced_nav(s)),
+    Rule(
+        "nav-row",
+        NAV_MAX,
+        lambda s: bool(_NAV_ROW.match(s)) or _spaced_nav(s) or _home_pair(s),
+    ),
 )
 
 

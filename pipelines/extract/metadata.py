@@ -21,8 +21,15 @@ _SIGNATURE_DATE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\
 _CN_SIGNATURE_DATE = re.compile(
     r"^\s*([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日\s*$"
 )
+# Organisation suffixes. 办 ends 市政府办 and 扶贫办, not 举办 or 承办; of the names ending in
+# 会 only bodies count (委员会, 协会), not events (运动会, 座谈会).
 _AGENCY_END = (
-    r"(?:人民政府|政府|办公室|办公厅|委员会|委|局|厅|办|院|中心|所|站|处|科|会|馆|部|署|队|室)"
+    r"(?:人民政府|政府|办公室|办公厅|委员会|联合会|协会|学会|商会|工会|基金会|委|局|厅"
+    r"|(?<![举承主创开兴督协筹代包申合])办|院|中心|所|站|处|科|馆|部|署|队|室|公司|集团|银行|学校|大学)"
+)
+# Words of a headline, never of an organisation's name ("重庆文旅之窗成功首秀举办").
+_HEADLINE_WORDS = re.compile(
+    r"成功|举办|召开|开展|举行|启动|发布|推进|首秀|助力|打造|实现|成为|迎来|喜获|荣获|获得|亮相|网站$"
 )
 # A signing body: a short line ending in an organisation suffix, no punctuation.
 _AGENCY_LINE = re.compile(r"^[" + HAN_RANGES + r"A-Za-z()（）]{2,30}" + _AGENCY_END + r"$")
@@ -44,6 +51,8 @@ _REGION = re.compile(
     + r"Xx]{1,8}?(?:自治州|市|州|盟|地区))?"
     r"(?:[" + HAN_RANGES + r"Xx]{1,8}?(?:自治县|县|区|旗))?)"
 )
+_NOT_A_PLACE_START = frozenset("全本我各该此每在对为从向")
+_NOT_A_PLACE_NEXT = frozenset("场民长域间内外")
 _AGENCY_LABEL = re.compile(
     r"(发布机构|发文机关|发文单位|信息来源|文章来源|来源|來源)\s*[:：]\s*(["
     + HAN_RANGES
@@ -92,8 +101,10 @@ def labelled_agency(text: str) -> str | None:
 
 
 def is_agency_name(text: str | None) -> bool:
-    """True for a bare organisation name such as 阳江市科学技术局 (a signature or source line)."""
-    return bool(text and _AGENCY_LINE.match(text.strip()))
+    """True for a bare organisation name such as 阳江市科学技术局 (a signature or source line):
+    it ends in an organisation suffix and holds no headline words."""
+    name = (text or "").strip()
+    return bool(name and _AGENCY_LINE.match(name) and not _HEADLINE_WORDS.search(name))
 
 
 def _cn_number(text: str) -> int | None:
@@ -137,17 +148,25 @@ def title_agency(title: str | None) -> str | None:
     if not title:
         return None
     m = _TITLE_AGENCY.match(title.strip())
-    return m.group(1) if m else None
+    return m.group(1) if m and is_agency_name(m.group(1)) else None
 
 
 def region_of(*names: str | None) -> str | None:
-    """The leading place name (province/city/county as written) of an agency or title."""
+    """The leading place name (province/city/county as written) of an agency or title.
+
+    Not a place: 全市, 本县, 我区 (a word before the suffix that points rather than names),
+    债券市场, 书记市长 (the suffix character starts another word)."""
     for name in names:
         if not name:
             continue
-        m = _REGION.match(name.strip())
-        if m and m.group(1) and len(m.group(1)) >= 2:
-            return m.group(1)
+        name = name.strip()
+        m = _REGION.match(name)
+        region = m.group(1) if m else ""
+        if len(region) < 2 or region[0] in _NOT_A_PLACE_START:
+            continue
+        if name[len(region) : len(region) + 1] in _NOT_A_PLACE_NEXT:
+            continue
+        return region
     return None
 
 

@@ -164,3 +164,16 @@ def test_a_notices_attachments_and_contacts_are_body_lines():
     # A footer row strings several labels together; an attachment file name is no body line.
     footer = "地址：太原市府西街69号 邮编：030002 联系电话：0351-4041234"
     assert clean_lines([*lines, footer, "附件：1.报名表.docx"]) == (lines, 2)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "返回首页 | 通知公告",
+        "建议使用IE9.0以上版本浏览器",
+        "网站技术支持电话：0351-4041234",
+        "总访问量：1234567",
+    ],
+)
+def test_small_leftovers_are_boilerplate(line):
+    assert is_boilerplate(line)

@@ -40,7 +40,9 @@ def test_an_image_only_article_is_flagged_not_good():
 
 def test_a_body_of_boilerplate_alone_is_not_stored():
     # The rules drop the notice heading and the source line; a leftover line is no document.
-    body = "<div class='article'><p>【免责声明】</p><p>来源：网络整理</p><p>点击图片查看大图</p></div>"
+    body = (
+        "<div class='article'><p>【免责声明】</p><p>来源：网络整理</p><p>点击图片查看大图</p></div>"
+    )
     result = extract(page(body + FOOTER))
     assert (result.quality, result.quality_flags) == (0.0, ["boilerplate-only"])
     with pytest.raises(DropItem):

@@ -174,7 +174,7 @@ def _describe(
     result.region = metadata.region_of(result.agency, title)
     result.year = metadata.year_of(title, lines)
     result.period = metadata.period_of(title, lines)
-    result.doc_type = metadata.doc_type_of(title, lines)
+    result.doc_type = metadata.doc_type_of(title, lines, page.title_tag)
     result.mojibake_spots = quality.mojibake_spots(result.text_original)
     result.partial = quality.is_partial(probe.page_text)
     result.quality_flags = quality.flags(result.text_original, result.method, result.lines_dropped)

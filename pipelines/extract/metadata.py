@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipelines.text import HAN_RANGES, make_date
+from pipelines.text import HAN_RANGES, make_date, to_simplified
 
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 # A signature date is a line of its own: "2019年6月27日" or "二〇一九年六月二十七日".
@@ -71,18 +71,39 @@ _PERIOD_NAMES = {
     "1—6月": "上半年",
     "1至6月": "上半年",
 }
+# 文种, decided by the head noun that ends the title ("关于召开…工作总结会议的通知" is a 通知),
+# checked in this order; the names are the values of documents.doc_type (crawler/datasette/
+# metadata.yml lists them).
 _DOC_TYPES = (
-    (
-        re.compile(r"总结.{0,12}(?:计划|打算|思路|安排)|總結.{0,12}(?:計劃|打算|思路|安排)"),
-        "总结及计划",
-    ),
-    (re.compile(r"工作总结|工作總結|总结|總結"), "工作总结"),
-    (re.compile(r"工作计划|工作計劃|计划|計劃"), "工作计划"),
-    (re.compile(r"工作要点|工作要點"), "工作要点"),
-    (re.compile(r"述职报告|述職報告"), "述职报告"),
-    (re.compile(r"工作报告|工作報告|报告|報告"), "工作报告"),
-    (re.compile(r"实施方案|實施方案|方案"), "实施方案"),
+    (re.compile(r"总结.{0,16}(?:计划|打算|思路|安排|要点)$"), "总结及计划"),
+    (re.compile(r"述职报告$"), "述职报告"),
+    (re.compile(r"工作报告$"), "工作报告"),
+    (re.compile(r"总结$"), "工作总结"),
+    (re.compile(r"(?:计划|打算|思路|安排)$"), "工作计划"),
+    (re.compile(r"要点$"), "工作要点"),
+    (re.compile(r"报告$"), "报告"),
+    (re.compile(r"方案$"), "方案"),
+    (re.compile(r"规划(?:纲要)?$"), "规划"),
+    (re.compile(r"(?:通知|预通知)$"), "通知"),
+    (re.compile(r"公告$"), "公告"),
+    (re.compile(r"公示$"), "公示"),
+    (re.compile(r"通报$"), "通报"),
+    (re.compile(r"意见$"), "意见"),
+    (re.compile(r"(?:办法|细则|规定|条例|规则|制度)$"), "办法"),
+    (re.compile(r"(?:简报|快报|专报|信息)$"), "简报"),
+    (re.compile(r"(?:决定|决议)$"), "决定"),
+    (re.compile(r"批复$"), "批复"),
+    (re.compile(r"(?:纪要|讲话|发言)$"), "讲话纪要"),
 )
+# Decoration after the head noun: "（全文）", "(图)", "范文", "2篇", ".doc", a closing mark.
+_TITLE_TAIL = re.compile(
+    r"(?:[（(【\[][^（(【\[]{0,12}[）)】\]]|范文|模板|精选|大全|全文|\d+篇|[Ww]ord版|\.docx?"
+    r"|[\s\W_])+$"
+)
+# "关于…的通知": the head noun follows the last 的 of a 关于 title.
+_ABOUT = re.compile(r"^.*?关于.*的(.{1,10})$")
+# Columns of news in <title> or the breadcrumb: a title without a head noun there is news.
+_NEWS_COLUMN = re.compile(r"新闻|动态|要闻|资讯|快讯|播报|头条")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -188,10 +209,23 @@ def period_of(title: str | None, lines: Sequence[str]) -> str | None:
     return None
 
 
-def doc_type_of(title: str | None, lines: Sequence[str] = ()) -> str | None:
-    """工作总结 / 工作计划 / 总结及计划 / … from the title (or the first line without one)."""
-    for text in [title or "", *lines[:1]]:
-        for pattern, name in _DOC_TYPES:
-            if pattern.search(text[:80]):
-                return name
-    return None
+def doc_type_of(
+    title: str | None, lines: Sequence[str] = (), column: str | None = None
+) -> str | None:
+    """文种 from the head noun of the title (or of the first line without one): 工作总结,
+    工作计划, 总结及计划, 工作要点, 述职报告, 工作报告, 报告, 方案, 规划, 通知, 公告, 公示, 通报,
+    意见, 办法, 简报, 决定, 批复, 讲话纪要; 新闻 for a title without one under a news column
+    (``column``: the ``<title>`` or breadcrumb text); 其他 otherwise; None without a title."""
+    text = title or (lines[0] if lines else "")
+    if not text:
+        return None
+    head = _TITLE_TAIL.sub("", to_simplified(text.strip()) or "")
+    about = _ABOUT.match(head)
+    if about:
+        head = about.group(1)
+    for pattern, name in _DOC_TYPES:
+        if pattern.search(head):
+            return name
+    if column and _NEWS_COLUMN.search(column):
+        return "新闻"
+    return "其他"

@@ -106,3 +106,22 @@ def test_an_agency_is_an_organisation_name(name, agency):
 )
 def test_region_is_a_place_name(text, region):
     assert metadata.region_of(text) == region
+
+
+@pytest.mark.parametrize(
+    ("title", "column", "doc_type"),
+    [
+        ("关于召开2023年度科技工作总结会议的通知", None, "通知"),
+        ("关于印发《科技创新三年行动实施方案》的通知", None, "通知"),
+        ("2023年度市级科技计划项目立项公示", None, "公示"),
+        ("科技工作简报（第5期）", None, "简报"),
+        ("阳江市科学技术局2019年上半年工作总结（范文）", None, "工作总结"),
+        ("关于2022年度科技项目绩效评价情况的通报", None, "通报"),
+        ("太原市科技创新促进办法", None, "办法"),
+        ("市长调研科技企业", "工作动态_阳江市科学技术局", "新闻"),
+        ("市长调研科技企业", None, "其他"),
+        (None, None, None),
+    ],
+)
+def test_doc_type_is_the_titles_head_noun(title, column, doc_type):
+    assert metadata.doc_type_of(title, [], column) == doc_type

@@ -13,6 +13,9 @@ find them, each enough on its own:
   in English or pinyin: pinglun, tuijian, xgwz);
 - the block is a list of links: many anchors, and most of its text is link text.
 
+Replies of a forum thread go too: three or more sibling blocks built alike, each stamped with
+a date and a time, are posts; the first is the article.
+
 A block that holds the page's headline (``<h1>``) or a known CMS content container is never
 removed (wrappers named "main-side" can hold the article); nor is one that holds the page's
 longest paragraph for its link share (on a page made mostly of links, the article's wrapper
@@ -46,6 +49,11 @@ _FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "header"])
 _SKIP = frozenset(["script", "style", "noscript", "template"])
 _LINK_LIST_MIN_LINKS = 5  # anchors a block needs before its link share counts
 _LINK_LIST_SHARE = 0.6  # share of a block's text that is link text in a list of links
+# A thread: sibling posts built alike, each with its date and time.
+_POST_TAGS = frozenset(["table", "div", "li", "dl", "tr"])
+_THREAD_MIN = 3
+_POST_STAMP = re.compile(r"(?:(?:19|20)\d{2}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}")
+_UNIQUE_ATTRIBUTES = frozenset(["id", "href", "src", "name", "title", "alt", "onclick", "style"])
 _TEASER_SHARE = 0.5  # of the page's text: a named block smaller than this is no wrapper
 _PROTECTED = frozenset(CONTAINER_CLASSES) | frozenset(CONTAINER_IDS)
 
@@ -123,6 +131,30 @@ def _headlines(tree: lxml.html.HtmlElement, sizes: dict) -> list[lxml.html.HtmlE
     return found
 
 
+def _signature(element: lxml.html.HtmlElement) -> tuple:
+    attributes = sorted((k, v) for k, v in element.attrib.items() if k not in _UNIQUE_ATTRIBUTES)
+    return (element.tag, tuple(attributes))
+
+
+def _replies(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Posts after the first of a thread: three or more sibling blocks built alike, each
+    stamped with a date and a time ("2005/05/17 22:11:42", "08-11 16:06")."""
+    found = []
+    for parent in tree.iter():
+        if not isinstance(parent.tag, str) or len(parent) < _THREAD_MIN:
+            continue
+        groups: dict[tuple, list[lxml.html.HtmlElement]] = {}
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag in _POST_TAGS:
+                groups.setdefault(_signature(child), []).append(child)
+        for posts in groups.values():
+            if len(posts) >= _THREAD_MIN and all(
+                _POST_STAMP.search(p.text_content()) for p in posts
+            ):
+                found.extend(posts[1:])
+    return found
+
+
 def remove_furniture(tree: lxml.html.HtmlElement) -> int:
     """Remove feeds, comment threads, widgets and link lists (see the module docstring)."""
     sizes: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
@@ -144,6 +176,8 @@ def remove_furniture(tree: lxml.html.HtmlElement) -> int:
             element not in text_bearing and _link_list(sizes.get(element, (0, 0, 0)))
         ):
             doomed.append(element)
+    doomed += [r for r in _replies(tree) if r not in protected]
     for element in doomed:
-        element.drop_tree()
+        if element.getparent() is not None:
+            element.drop_tree()
     return len(doomed)

@@ -173,6 +173,7 @@ def test_a_notices_attachments_and_contacts_are_body_lines():
         "建议使用IE9.0以上版本浏览器",
         "网站技术支持电话：0351-4041234",
         "总访问量：1234567",
+        "[上一篇] [下一篇]",
     ],
 )
 def test_small_leftovers_are_boilerplate(line):

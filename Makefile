@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint score bench clean browser
+.PHONY: demo test lint score bench clean browser attachment-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ demo: $(STAMP)
 browser:
 	dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
 
-test: $(STAMP) browser
+# LibreOffice reads DOC/WPS/XLS/ET attachments and makes the test files; CJK fonts for its PDFs.
+ATTACHMENT_DEBS := libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-microhei
+attachment-tools:
+	dpkg -s $(ATTACHMENT_DEBS) >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(ATTACHMENT_DEBS))
+
+test: $(STAMP) browser attachment-tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -21,8 +21,9 @@ demo: $(STAMP)
 browser:
 	dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
 
-# LibreOffice reads DOC/WPS/XLS/ET attachments and makes the test files; CJK fonts for its PDFs.
-ATTACHMENT_DEBS := libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-microhei
+# LibreOffice reads DOC/WPS attachments and makes the test files (CJK fonts for its PDFs);
+# Info-ZIP makes a zip with GBK member names as Windows does.
+ATTACHMENT_DEBS := libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-microhei zip
 attachment-tools:
 	dpkg -s $(ATTACHMENT_DEBS) >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(ATTACHMENT_DEBS))
 

@@ -78,7 +78,9 @@ _DECLARED_KINDS = (
     ("pdf", re.compile(r"^application/(x-)?pdf")),
     ("image", re.compile(r"^image/")),
 )
-_HTML_START = re.compile(rb"\A\s*(<!doctype\s+html|<html|<head|<body|<meta|<title|<!--|<script|<div)", re.I)
+_HTML_START = re.compile(
+    rb"\A\s*(<!doctype\s+html|<html|<head|<body|<meta|<title|<!--|<script|<div)", re.I
+)
 
 _HEAD = 4096  # bytes judged for the control-character share: enough for a page's head
 # Control characters other than tab, newline, form feed and carriage return.

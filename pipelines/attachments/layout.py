@@ -23,6 +23,7 @@ _HAN_START = re.compile(r"^[\u4e00-\u9fff，。、；：”》）]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _WIDTH_PERCENTILE = 0.8
 _FULL_LINE_SHARE = 0.85  # a line this close to the full width may have been cut by it
+_MIN_TEXT_WIDTH = 12  # characters; no column of a report is narrower, so shorter lines were not cut
 
 
 def unify_line_breaks(text: str) -> str:
@@ -36,7 +37,7 @@ def join_wrapped_lines(text: str) -> str:
     Only a line that fills the text width can have been cut: titles, table rows and signature
     lines are shorter, so they stay lines of their own."""
     lines = unify_line_breaks(text).split("\n")
-    full_width = _FULL_LINE_SHARE * _typical_width(lines)
+    full_width = max(_MIN_TEXT_WIDTH, _FULL_LINE_SHARE * _typical_width(lines))
     joined: list[str] = []
     last_physical = ""
     for line in lines:

@@ -78,9 +78,20 @@ def soffice_convert(source: Path, target_ext: str, outdir: Path) -> Path:
         raise RuntimeError("soffice not found: run `make attachment-tools`")
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", target_ext, "--outdir", str(outdir), str(source)],
-            check=True, capture_output=True, timeout=_SOFFICE_TIMEOUT,
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                target_ext,
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=_SOFFICE_TIMEOUT,
         )
     target = outdir / f"{source.stem}.{target_ext.split(':')[0]}"
     if not target.exists():
@@ -110,6 +121,15 @@ def encrypted_pdf(source: Path, path: Path, password: str = "secret") -> Path:
     writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="AES-256")
     with path.open("wb") as handle:
         writer.write(handle)
+    return path
+
+
+def encrypted_docx(source: Path, path: Path, password: str = "secret") -> Path:
+    """Word's "Encrypt with Password": the DOCX inside an OLE2 container (msoffcrypto-tool)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with source.open("rb") as plain, path.open("wb") as encrypted:
+        OOXMLFile(plain).encrypt(password, encrypted)
     return path
 
 
@@ -150,7 +170,9 @@ def build_all(directory: Path) -> dict[str, Path]:
     files["docx"] = report_docx(directory / "report.docx")
     files["pdf"] = soffice_convert(files["docx"], "pdf", directory)
     files["doc"] = soffice_convert(files["docx"], "doc", directory)
-    files["wps"] = directory / "report.wps"  # WPS Writer saves OLE2 like Word; sites serve .doc as .wps
+    files["wps"] = (
+        directory / "report.wps"
+    )  # WPS Writer saves OLE2 like Word; sites serve .doc as .wps
     shutil.copyfile(files["doc"], files["wps"])
     files["xlsx"] = report_xlsx(directory / "funds.xlsx")
     files["xls"] = soffice_convert(files["xlsx"], "xls", directory)
@@ -158,12 +180,18 @@ def build_all(directory: Path) -> dict[str, Path]:
     shutil.copyfile(files["xls"], files["et"])
     files["scanned_pdf"] = scanned_pdf(directory / "scanned.pdf")
     files["encrypted_pdf"] = encrypted_pdf(files["pdf"], directory / "encrypted.pdf")
+    files["encrypted_docx"] = encrypted_docx(files["docx"], directory / "encrypted.docx")
     files["truncated_pdf"] = truncated(files["pdf"], directory / "truncated.pdf")
     files["truncated_docx"] = truncated(files["docx"], directory / "truncated.docx")
     files["zip"] = zip_of(
         directory / "attachments.zip",
-        {"附件1/report.docx": files["docx"].read_bytes(), "附件2/report.pdf": files["pdf"].read_bytes()},
+        {
+            "附件1/report.docx": files["docx"].read_bytes(),
+            "附件2/report.pdf": files["pdf"].read_bytes(),
+        },
     )
     files["zip_bomb"] = zip_bomb(directory / "bomb.zip")
-    files["gzip_html"] = gzip_of(directory / "page.html.gz", "<html><body>正文</body></html>".encode())
+    files["gzip_html"] = gzip_of(
+        directory / "page.html.gz", "<html><body>正文</body></html>".encode()
+    )
     return files

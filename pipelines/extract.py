@@ -38,6 +38,7 @@ from pipelines.boilerplate import (
 )
 from pipelines.decode import decode, repair
 from pipelines.normalise import to_simplified
+from pipelines.sniff import sniff
 
 # Known content containers and their rank: the most specific first (an outer #zoom often
 # wraps div.TRS_Editor). Matched in one pass over elements that have a class or id.
@@ -693,8 +694,21 @@ class ExtractPipeline:
         adapter = ItemAdapter(item)
         hints = {k: adapter.get(k) for k in ("list_title", "list_date", "list_url")}
         url = adapter.get("final_url") or adapter.get("url")
-        result = extract(adapter["body"], url, adapter.get("headers"), hints)
-        if not result["text_original"].strip():
+        headers = adapter.get("headers") or {}
+        if not sniff(adapter["body"], headers.get("content-type")).is_text:
+            # A file where a page was expected: the attachment stage reads it as one.
+            self._inc("not_text")
+            adapter.update(
+                title_original=adapter.get("list_title"),
+                text_original="",
+                published=adapter.get("list_date"),
+                encoding=None,
+                extraction={},
+            )
+            return item
+        result = extract(adapter["body"], url, headers, hints)
+        # A page with attachments may say nothing itself: the attachment stage decides.
+        if not result["text_original"].strip() and not adapter.get("attachments"):
             self._inc("empty")
             raise DropItem(f"no text extracted from {url}")
         self._inc("pages")

@@ -14,8 +14,8 @@ from dataclasses import replace
 
 import olefile
 
-from pipelines.attachments import libreoffice
 from pipelines.attachments.docx import read_docx
+from pipelines.attachments.libreoffice import ConversionError, convert_to_docx
 from pipelines.attachments.result import AttachmentText, Limits
 from pipelines.attachments.xlsx import read_xls
 
@@ -57,8 +57,8 @@ def _read_word(body: bytes, flags: int, limits: Limits) -> AttachmentText:
     if flags & _FIB_ENCRYPTED:
         return result.with_error("encrypted: the Word document needs a password")
     try:
-        converted = libreoffice.convert_to_docx(body, ".doc", limits.convert_timeout)
-    except libreoffice.ConversionError as error:
+        converted = convert_to_docx(body, ".doc", limits.convert_timeout)
+    except ConversionError as error:
         return result.with_error(str(error))
     docx = read_docx(converted)
     return replace(

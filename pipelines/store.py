@@ -64,6 +64,8 @@ def attachment_document_row(page: dict[str, Any], record: dict[str, Any]) -> dic
         partial=0,
         raw_path=None,
         body_sha1=None,
+        article_text=None,
+        text_source=None,
         **{k: record.get(k) for k in WARC_FIELDS},
     )
     row["title"] = row["title"] or page.get("title")

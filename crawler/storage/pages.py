@@ -69,6 +69,8 @@ def page_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "list_date": item.get("list_date"),
         "etag": headers.get("etag"),
         "last_modified": headers.get("last-modified"),
+        "article_text": item.get("article_text"),
+        "text_source": item.get("text_source"),
         "dedup_shingles": item.get("dedup_shingles"),
         "dedup_signature": item.get("dedup_signature"),
         **{k: item.get(k) for k in WARC_FIELDS},

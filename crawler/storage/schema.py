@@ -81,6 +81,10 @@ SOURCE_COLUMNS: dict[str, type] = {
     "warc_offset": int,
     "warc_length": int,
     "payload_digest": str,
+    # a page that only points to its report: the page's own text, and the file whose text the
+    # document is (attachments.url)
+    "article_text": str,
+    "text_source": str,
 }
 
 RUN_COLUMNS: dict[str, type] = {

@@ -60,7 +60,9 @@ def build_site(root: Path, files: dict[str, Path]) -> dict[str, str]:
     shutil.copyfile(files["docx"], root / "fgj" / "202108" / "W020210801000000000001.docx")
     shutil.copyfile(files["pdf"], uploads / "t20210708_400005.html")  # a PDF where a page should be
     # One oversize file: twice the configured max_attachment_bytes (see config()).
-    (uploads / "P020210709000000000001.pdf").write_bytes(files["pdf"].read_bytes() + b"\0" * 200_000)
+    (uploads / "P020210709000000000001.pdf").write_bytes(
+        files["pdf"].read_bytes() + b"\0" * 200_000
+    )
     cases = {
         "pointer_doc": "/kjj/gzzj/202107/t20210705_400001.html",
         "full_with_pdf": "/kjj/gzzj/202107/t20210706_400002.html",
@@ -71,16 +73,20 @@ def build_site(root: Path, files: dict[str, Path]) -> dict[str, str]:
     }
     pages = {
         "pointer_doc": article(
-            TITLE, "2021-07-05",
+            TITLE,
+            "2021-07-05",
             '<p>附件：<a href="./P020210705391827364512.doc">阳江市科学技术局2021年上半年工作总结.doc</a></p>',
         ),
         "full_with_pdf": article(
-            "示范市科学技术局2021年上半年重点工作情况", "2021-07-06",
-            LONG_ARTICLE + '<p>相关附件：<a href="./P020210705391827364513.pdf">工作总结（PDF版）</a>'
+            "示范市科学技术局2021年上半年重点工作情况",
+            "2021-07-06",
+            LONG_ARTICLE
+            + '<p>相关附件：<a href="./P020210705391827364513.pdf">工作总结（PDF版）</a>'
             '　<a href="./P020210707000000000001.xls">资金安排表.xls</a></p>',
         ),
         "bad_files": article(
-            "示范市科学技术局附件汇编", "2021-07-07",
+            "示范市科学技术局附件汇编",
+            "2021-07-07",
             '<p>附件1：<a href="./P020210706000000000001.pdf">扫描件.pdf</a></p>'
             '<p>附件2：<a href="./P020210706000000000002.pdf">加密件.pdf</a></p>'
             '<p>附件3：<a href="./P020210706000000000003.pdf">损坏件.pdf</a></p>'
@@ -90,12 +96,14 @@ def build_site(root: Path, files: dict[str, Path]) -> dict[str, str]:
             '<p>附件7：<a href="./P020210799999999999999.pdf">已删除.pdf</a></p>',
         ),
         "hanweb_wps": article(
-            "示范市科学技术局工作总结（WPS）", "2021-07-07",
+            "示范市科学技术局工作总结（WPS）",
+            "2021-07-07",
             '<p>附件：<a href="/module/download/downfile.jsp?classid=0&amp;filename=工作总结.wps">'
             "点击下载</a></p>",
         ),
         "other_site_docx": article(
-            TITLE, "2021-08-01",
+            TITLE,
+            "2021-08-01",
             '<p>转发：<a href="./W020210801000000000001.docx">阳江市科学技术局2021年上半年工作总结.docx</a></p>',
             agency="示范市发展和改革局",
         ),
@@ -104,26 +112,51 @@ def build_site(root: Path, files: dict[str, Path]) -> dict[str, str]:
         if case in pages:
             (root / path.lstrip("/")).write_bytes(pages[case])
     kjj = [p for c, p in cases.items() if c != "other_site_docx"]
-    (root / "kjj" / "gzzj" / "index.html").write_bytes(LIST.format(items="".join(
-        f'<li><a href="{p}">文章{i}</a><span>2021-07-0{i + 5}</span></li>' for i, p in enumerate(kjj)
-    )).encode("gb18030"))
-    (root / "fgj" / "index.html").write_bytes(LIST.format(
-        items=f'<li><a href="{cases["other_site_docx"]}">转发工作总结</a><span>2021-08-01</span></li>'
-    ).encode("gb18030"))
+    (root / "kjj" / "gzzj" / "index.html").write_bytes(
+        LIST.format(
+            items="".join(
+                f'<li><a href="{p}">文章{i}</a><span>2021-07-0{i + 5}</span></li>'
+                for i, p in enumerate(kjj)
+            )
+        ).encode("gb18030")
+    )
+    (root / "fgj" / "index.html").write_bytes(
+        LIST.format(
+            items=f'<li><a href="{cases["other_site_docx"]}">转发工作总结</a><span>2021-08-01</span></li>'
+        ).encode("gb18030")
+    )
     return cases
 
 
 def config(path: Path, base_url: str, max_attachment_bytes: int) -> Path:
     defaults = {
-        "politeness": {"download_delay": 0, "autothrottle": False, "obey_robots_txt": True,
-                       "concurrent_requests_per_domain": 4},
-        "limits": {"max_pages": 100, "max_attachment_bytes": max_attachment_bytes, "retry_times": 0},
+        "politeness": {
+            "download_delay": 0,
+            "autothrottle": False,
+            "obey_robots_txt": True,
+            "concurrent_requests_per_domain": 4,
+        },
+        "limits": {
+            "max_pages": 100,
+            "max_attachment_bytes": max_attachment_bytes,
+            "retry_times": 0,
+        },
     }
     sites = [
-        {"name": "demo_kjj", "family": "gov", "start_urls": [f"{base_url}/kjj/gzzj/index.html"],
-         "allowed_domains": ["127.0.0.1"], "links": {"document": [r"/kjj/gzzj/\d{6}/t\d{8}_\d+\.html$"]}},
-        {"name": "demo_fgj", "family": "gov", "start_urls": [f"{base_url}/fgj/index.html"],
-         "allowed_domains": ["127.0.0.1"], "links": {"document": [r"/fgj/\d{6}/t\d{8}_\d+\.html$"]}},
+        {
+            "name": "demo_kjj",
+            "family": "gov",
+            "start_urls": [f"{base_url}/kjj/gzzj/index.html"],
+            "allowed_domains": ["127.0.0.1"],
+            "links": {"document": [r"/kjj/gzzj/\d{6}/t\d{8}_\d+\.html$"]},
+        },
+        {
+            "name": "demo_fgj",
+            "family": "gov",
+            "start_urls": [f"{base_url}/fgj/index.html"],
+            "allowed_domains": ["127.0.0.1"],
+            "links": {"document": [r"/fgj/\d{6}/t\d{8}_\d+\.html$"]},
+        },
     ]
     path.write_text(yaml.safe_dump({"defaults": defaults, "sites": sites}, allow_unicode=True))
     return path

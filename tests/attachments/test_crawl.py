@@ -167,3 +167,29 @@ def test_attachment_texts_are_searchable(crawl) -> None:
         ['"科技特派员下乡"'],
     ).fetchall()
     assert {h["title"] for h in hits} == {TITLE, "资金安排表"}
+
+
+def test_the_document_page_lists_its_attachments_and_serves_the_archived_copies(
+    crawl, attachment_files
+) -> None:
+    import asyncio
+
+    from crawler.browse.serve import build_datasette
+
+    db, _, _, work = crawl
+    doc = attachment(db, "P020210705391827364512.doc")
+    ds = build_datasette(work / "harvest.db")
+    page = asyncio.run(ds.client.get(f"/harvest/documents/{doc['source_document_id']}"))
+    assert page.status_code == 200
+    assert "附件 Attachments" in page.text
+    assert "阳江市科学技术局2021年上半年工作总结.doc" in page.text
+    assert f"/-/harvest/attachment/{doc['id']}" in page.text
+    archived = asyncio.run(ds.client.get(f"/-/harvest/attachment/{doc['id']}"))
+    assert archived.status_code == 200
+    assert archived.content == attachment_files["doc"].read_bytes()
+    assert archived.headers["content-type"] == "application/msword"
+    bad = attachment(db, "P020210706000000000002.pdf")
+    page = asyncio.run(ds.client.get(f"/harvest/documents/{bad['source_document_id']}"))
+    assert "encrypted: the PDF needs a password" in page.text
+    blocked = attachment(db, "/private/report.pdf")
+    assert asyncio.run(ds.client.get(f"/-/harvest/attachment/{blocked['id']}")).status_code == 404

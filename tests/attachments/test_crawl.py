@@ -193,3 +193,32 @@ def test_the_document_page_lists_its_attachments_and_serves_the_archived_copies(
     assert "encrypted: the PDF needs a password" in page.text
     blocked = attachment(db, "/private/report.pdf")
     assert asyncio.run(ds.client.get(f"/-/harvest/attachment/{blocked['id']}")).status_code == 404
+
+
+def test_the_export_carries_each_documents_files(crawl) -> None:
+    import io
+    import json
+
+    import jsonschema
+
+    from crawler.browse.export import SCHEMA_FILE, export
+
+    db, _, _, work = crawl
+    out = io.StringIO()
+    export(work / "harvest.db", out)
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    for record in records:
+        jsonschema.validate(record, schema)
+    doc_id = attachment(db, "P020210705391827364512.doc")["document_id"]
+    (report,) = [r for r in records if r["document_id"] == doc_id]
+    roles = {(a["url"].rsplit("/", 1)[-1], a["role"]) for a in report["attachments"]}
+    assert ("P020210705391827364512.doc", "text") in roles
+    assert ("W020210801000000000001.docx", "text") in roles
+    (bad,) = [
+        r
+        for r in records
+        if any(a["error"] and a["error"].startswith("encrypted") for a in r["attachments"])
+    ]
+    assert {a["role"] for a in bad["attachments"]} == {"linked"}
+    assert len(bad["attachments"]) == 7

@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -99,28 +100,18 @@ def describe(record: dict[str, Any], result: AttachmentText) -> dict[str, Any]:
     return record
 
 
-class AttachmentPipeline:
-    """Reads each item's attachments; see the module docstring."""
+@dataclass
+class AttachmentReader:
+    """The stage's work on one item, without Scrapy: the crawl runs it in a worker thread,
+    ``harvest reextract`` on items rebuilt from the WARC archive."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.dedup = NearDupSettings.from_settings(crawler.settings)
-        self.limits = Limits()
+    limits: Limits
+    dedup: NearDupSettings
+    count: Callable[[str], None] = lambda key: None
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AttachmentPipeline:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        site = getattr(self.crawler.spider, "site", None)
-        if site is not None:
-            self.limits = Limits(max_bytes=site.limits.max_attachment_bytes)
-
-    def _inc(self, key: str, count: int = 1) -> None:
-        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
-
-    async def process_item(self, item):
-        adapter = ItemAdapter(item)
+    def process(self, adapter: ItemAdapter) -> None:
+        """Read the item's files (and the page itself when it is one), take a pointed-to text;
+        raise DropItem when neither the page nor a file has any text."""
         records = list(adapter.get("attachments") or [])
         page_is_file = not sniff(
             adapter["body"], (adapter.get("headers") or {}).get("content-type")
@@ -128,7 +119,7 @@ class AttachmentPipeline:
         if page_is_file:
             records.insert(0, self_record(adapter))
         for record in records:
-            await asyncio.to_thread(self.read, record)
+            self.read(record)
         adapter["attachments"] = records
         self.take_pointed_text(adapter, records, page_is_file)
         if not (adapter.get("text_original") or "").strip() and not page_is_file:
@@ -137,30 +128,25 @@ class AttachmentPipeline:
             # its reason) are stored.
             adapter["text_original"] = "\n".join(attachment_lines(records))
         if not (adapter.get("text_original") or "").strip():
-            self._inc("no_text")
+            self.count("no_text")
             reasons = "; ".join(f"{r['url']}: {r.get('error')}" for r in records) or "none"
             raise DropItem(f"no text in {adapter['url']} nor its attachments ({reasons})")
-        return item
 
     def read(self, record: dict[str, Any]) -> None:
         if record.get("error") or not record.get("body"):
-            self._inc("not_fetched")
+            self.count("not_fetched")
+            reason = record.get("error") or "empty: the response had no body"
             describe(
-                record,
-                AttachmentText(
-                    kind="binary",
-                    media_type="",
-                    method="none",
-                    error=record.get("error") or "empty: the response had no body",
-                ),
+                record, AttachmentText(kind="binary", media_type="", method="none", error=reason)
             )
             return
-        result = read_attachment(
-            record["body"], (record.get("headers") or {}).get("content-type"), self.limits
-        )
+        # A file already archived was within the crawl's limit then: re-reading never refuses it.
+        limits = replace(self.limits, max_bytes=max(self.limits.max_bytes, len(record["body"])))
+        content_type = (record.get("headers") or {}).get("content-type")
+        result = read_attachment(record["body"], content_type, limits)
         describe(record, result)
-        self._inc(f"kind/{result.kind}")
-        self._inc("read" if result.ok else f"error/{(result.error or '').split(':', 1)[0]}")
+        self.count(f"kind/{result.kind}")
+        self.count("read" if result.ok else f"error/{(result.error or '').split(':', 1)[0]}")
         if result.text:
             record.update(self.document_fields(record))
 
@@ -187,7 +173,34 @@ class AttachmentPipeline:
         adapter["text_source"] = chosen["url"]
         if not adapter.get("title_original"):
             adapter["title_original"] = record_title(chosen)
-        self._inc("pointer_pages")
+        self.count("pointer_pages")
+
+
+class AttachmentPipeline:
+    """Reads each item's attachments; see the module docstring."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.reader = AttachmentReader(
+            Limits(), NearDupSettings.from_settings(crawler.settings), self._inc
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AttachmentPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        site = getattr(self.crawler.spider, "site", None)
+        if site is not None:
+            self.reader.limits = Limits(max_bytes=site.limits.max_attachment_bytes)
+
+    def _inc(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"{STATS}/{key}")
+
+    async def process_item(self, item):
+        # A DOC takes LibreOffice 1-2 s: off the reactor's thread, so the crawl goes on.
+        await asyncio.to_thread(self.reader.process, ItemAdapter(item))
+        return item
 
 
 def self_record(adapter: ItemAdapter) -> dict[str, Any]:
@@ -203,10 +216,7 @@ def self_record(adapter: ItemAdapter) -> dict[str, Any]:
 
 
 def attachment_lines(records: list[dict[str, Any]]) -> list[str]:
-    return [
-        f"附件：{r.get('link_text') or r.get('filename_linked') or r['url']}"
-        for r in records
-    ]
+    return [f"附件：{r.get('link_text') or r.get('filename_linked') or r['url']}" for r in records]
 
 
 def record_title(record: dict[str, Any]) -> str | None:

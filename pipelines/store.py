@@ -73,6 +73,14 @@ def attachment_document_row(page: dict[str, Any], record: dict[str, Any]) -> dic
     return row
 
 
+def with_attachments(row: dict[str, Any], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The store rows of a page and its files: the files' own documents first (the page's
+    ``attachments`` rows point at them), then the page carrying its attachment rows."""
+    rows = [attachment_document_row(row, r) for r in records if files_text(r)]
+    row["attachments"] = [attachment_row(r) for r in records]
+    return [*rows, row]
+
+
 class StorePipeline:
     """Batches items into SQLite and records the run; counts under ``harvest/store/``."""
 
@@ -114,11 +122,7 @@ class StorePipeline:
         row = page_row(adapter)
         row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, adapter["site"], adapter["body"])
         self.text_lengths.append(len(row["text"] or ""))
-        records = adapter.get("attachments") or []
-        # The files' own documents first: the page's attachment rows point at them.
-        self.buffer.extend(attachment_document_row(row, r) for r in records if files_text(r))
-        row["attachments"] = [attachment_row(r) for r in records]
-        self.buffer.append(row)
+        self.buffer.extend(with_attachments(row, adapter.get("attachments") or []))
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item

@@ -222,3 +222,42 @@ def test_the_export_carries_each_documents_files(crawl) -> None:
     ]
     assert {a["role"] for a in bad["attachments"]} == {"linked"}
     assert len(bad["attachments"]) == 7
+
+
+def test_reextract_reads_the_files_again_from_the_warc_archive(crawl, tmp_path) -> None:
+    import shutil
+
+    db, _, _, work = crawl
+    copy = tmp_path / "archive"
+    shutil.copytree(work, copy)
+    before = sqlite3.connect(copy / "harvest.db")
+    counts = {
+        t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("documents", "sources", "attachments")
+    }
+    # As if the DOC had been read by a reader that failed on it.
+    before.execute(
+        "UPDATE attachments SET text = NULL, text_original = NULL, method = 'old reader',"
+        " error = 'unsupported: old reader' WHERE url LIKE '%P020210705391827364512.doc'"
+    )
+    before.commit()
+    before.close()
+    result = harvest("reextract", "--db", str(copy / "harvest.db"), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = sqlite3.connect(copy / "harvest.db")
+    after.row_factory = sqlite3.Row
+    row = after.execute(
+        "SELECT * FROM attachments WHERE url LIKE '%P020210705391827364512.doc'"
+    ).fetchone()
+    assert row["method"].startswith("libreoffice+python-docx") and row["error"] is None
+    assert PAGE_ONE in row["text"]
+    assert row["document_id"] == attachment(db, "P020210705391827364512.doc")["document_id"]
+    assert {t: after.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in counts} == counts
+    errors = [
+        r[0]
+        for r in after.execute("SELECT error FROM attachments WHERE error IS NOT NULL ORDER BY url")
+    ]
+    assert errors == [
+        r[0]
+        for r in db.execute("SELECT error FROM attachments WHERE error IS NOT NULL ORDER BY url")
+    ]

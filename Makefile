@@ -14,7 +14,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) attachment-tools
 	$(BIN)/harvest demo
 
 # Debian's chromium + a CJK font for tests/test_browser.py (Playwright cannot download a browser here).

@@ -122,10 +122,18 @@ class AttachmentReader:
             self.read(record)
         adapter["attachments"] = records
         self.take_pointed_text(adapter, records, page_is_file)
-        if not (adapter.get("text_original") or "").strip() and not page_is_file:
-            # No file could be read and the extractor dropped the 附件 lines as boilerplate:
-            # what the page says is its list of files, and it is kept so their rows (each with
-            # its reason) are stored.
+        article = adapter.get("text_original") or ""
+        if (
+            records
+            and not page_is_file
+            and not adapter.get("text_source")
+            and is_pointer(article, records)
+        ):
+            # A pointer page none of whose files could be read. The extractor dropped the 附件
+            # lines as boilerplate and kept crumbs ("> 正文"); what the page says is its list of
+            # files, so that is its text: the page and its files' rows (each with its reason)
+            # are stored, and two such pages are not taken for copies of one another.
+            adapter["article_text"] = article or None
             adapter["text_original"] = "\n".join(attachment_lines(records))
         if not (adapter.get("text_original") or "").strip():
             self.count("no_text")
@@ -216,7 +224,14 @@ def self_record(adapter: ItemAdapter) -> dict[str, Any]:
 
 
 def attachment_lines(records: list[dict[str, Any]]) -> list[str]:
-    return [f"附件：{r.get('link_text') or r.get('filename_linked') or r['url']}" for r in records]
+    """One line per file as the page names it: its link text, and its file name when the text
+    does not give it (点击下载)."""
+    lines = []
+    for record in records:
+        text = record.get("link_text") or ""
+        name = record.get("filename_linked") or record["url"].rsplit("/", 1)[-1]
+        lines.append(f"附件：{text}（{name}）" if name not in text else f"附件：{text}")
+    return lines
 
 
 def record_title(record: dict[str, Any]) -> str | None:

@@ -18,10 +18,10 @@ _ENDS_PARAGRAPH = re.compile(r"[。！？；：!?;:…」』”）)】]$")
 _STARTS_ITEM = re.compile(
     r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章节条部分]|附件)"
 )
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_END = re.compile(r"[\u4e00-\u9fff，、“《]$")
 _HAN_START = re.compile(r"^[\u4e00-\u9fff，。、；：”》）]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_WIDTH_PERCENTILE = 0.8
 _FULL_LINE_SHARE = 0.85  # a line this close to the full width may have been cut by it
 _MIN_TEXT_WIDTH = 12  # characters; no column of a report is narrower, so shorter lines were not cut
 
@@ -50,12 +50,11 @@ def join_wrapped_lines(text: str) -> str:
 
 
 def _typical_width(lines: list[str]) -> int:
-    """The width of a full line: a high percentile of line lengths, so a few long table rows or
-    URLs do not set it."""
-    lengths = sorted(len(line) for line in lines if line.strip())
-    if not lengths:
-        return 0
-    return lengths[int((len(lengths) - 1) * _WIDTH_PERCENTILE)]
+    """The width of a full line of body text: the longest line that is mostly Han characters
+    (URLs, table rows and number runs are not text lines and may be longer or shorter)."""
+    return max(
+        (len(line) for line in lines if len(_HAN.findall(line)) * 2 >= len(line) > 0), default=0
+    )
 
 
 def _is_continuation(previous: str, line: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.attachments import AttachmentText, Limits, read_attachment
-from tests.attachments.make_files import PAGE_ONE, PAGE_TWO, SIGNATURE, TITLE, zip_of
+from tests.attachments.make_files import PAGE_ONE, PAGE_TWO, SIGNATURE, TITLE, png, zip_of
 
 TABLE_ROW = "高新技术企业培育\t320\t已完成"
 
@@ -194,11 +194,8 @@ def test_what_is_not_read_says_why(body: bytes, error: str) -> None:
     assert read_attachment(body).error == error
 
 
-def test_an_image_needs_ocr(tmp_path: Path) -> None:
-    from PIL import Image
-
-    Image.new("L", (64, 64), 255).save(tmp_path / "scan.jpg")
-    result = read_attachment((tmp_path / "scan.jpg").read_bytes(), "image/jpeg")
+def test_an_image_needs_ocr() -> None:
+    result = read_attachment(png(64, 64, [(10, 20, 50)]), "image/png")
     assert (result.kind, result.needs_ocr, result.error) == (
         "image",
         True,

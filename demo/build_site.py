@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import html
 import shutil
-from dataclasses import dataclass
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 DEMO = Path(__file__).resolve().parent
 sys.path.insert(0, str(DEMO.parent))  # run as a script from anywhere: crawler/ is beside demo/
 
 from crawler.demo_files import DEMO_FILES  # noqa: E402
+
 SEEDS = DEMO / "seeds"
 SITE = DEMO / "site"
 

@@ -80,18 +80,23 @@ def attachment_record(
         "fetched_at": utc_now(),
     }
     if response is not None:
-        request = response.request
-        record.update(
-            final_url=response.url,
-            status=response.status,
-            headers={
-                k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                for k, v in response.headers.items()
-            },
-            body=response.body,
-            **{k: request.meta.get(k) for k in WARC_FIELDS if request is not None},
-        )
+        record.update(fetched_fields(response))
     return record
+
+
+def fetched_fields(response: Response) -> dict[str, Any]:
+    """What a response says about itself and where the WARC middleware archived it."""
+    request = getattr(response, "request", None)  # unset on hand-built test responses
+    return {
+        "final_url": response.url,
+        "status": response.status,
+        "headers": {
+            k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        },
+        "body": response.body,
+        **{k: request.meta.get(k) for k in WARC_FIELDS if request is not None},
+    }
 
 
 def in_domains(url: str, domains: list[str]) -> bool:
@@ -479,17 +484,9 @@ class SiteSpider(scrapy.Spider):
             family=self.name,
             primary_source=FAMILIES[self.name].primary_source,
             url=redirects[0] if redirects else response.url,
-            final_url=response.url,
-            status=response.status,
-            headers={
-                k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                for k, v in response.headers.items()
-            },
-            body=response.body,
             fetched_at=utc_now(),
             list_url=listing.get("list_url"),
             list_title=listing.get("list_title"),
             list_date=listing.get("list_date"),
-            # where the WARC middleware put the response in the archive
-            **{k: request.meta.get(k) for k in WARC_FIELDS if request is not None},
+            **fetched_fields(response),
         )

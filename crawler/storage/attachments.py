@@ -35,7 +35,9 @@ def attachment_row(record: Mapping[str, Any]) -> dict[str, Any]:
     row = {k: record.get(k) for k in ATTACHMENT_COLUMNS if k in record and k != "id"}
     row["needs_ocr"] = int(bool(record.get("needs_ocr")))
     row["is_page"] = int(bool(record.get("is_page")))
-    row["members"] = json.dumps(record["members"], ensure_ascii=False) if record.get("members") else None
+    row["members"] = (
+        json.dumps(record["members"], ensure_ascii=False) if record.get("members") else None
+    )
     row["quality"] = quality(record.get("text_original"))
     row["text_original"] = record.get("text_original") or None
     row["text"] = record.get("text") or None
@@ -44,7 +46,10 @@ def attachment_row(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def write_attachments(
-    conn: sqlite3.Connection, source_url: str, source_document_id: int, rows: Iterable[dict[str, Any]]
+    conn: sqlite3.Connection,
+    source_url: str,
+    source_document_id: int,
+    rows: Iterable[dict[str, Any]],
 ) -> int:
     """Upsert the page's attachment rows; returns how many."""
     written = 0

@@ -8,7 +8,7 @@ RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
 BENCHING := $(VENV)/.installed-bench
 
-.PHONY: demo test test-fast lint score bench clean browser
+.PHONY: demo test test-fast lint score bench clean browser attachment-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,14 +29,20 @@ $(BENCHING): $(RUNTIME)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	touch $@
 
-demo: $(RUNTIME)
+demo: $(RUNTIME) attachment-tools
 	$(BIN)/harvest demo
 
 # Debian's chromium + a CJK font for tests/test_browser.py (Playwright cannot download a browser here).
 browser:
 	dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
 
-test: $(TESTING) browser
+# LibreOffice reads DOC/WPS attachments and makes the test files (CJK fonts for its PDFs);
+# Info-ZIP makes a zip with GBK member names as Windows does.
+ATTACHMENT_DEBS := libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-microhei zip
+attachment-tools:
+	dpkg -s $(ATTACHMENT_DEBS) >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(ATTACHMENT_DEBS))
+
+test: $(TESTING) browser attachment-tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -340,7 +340,7 @@ def export_command(
     Pass the printed cursor as --after-id next time to get exactly the documents added since
     (new crawls and re-extractions alike). --since selects by the time a text was first
     fetched, so re-extracted versions of old pages are not "since" anything recent. JSON Lines
-    follow crawler/browse/schemas/export-v1.schema.json.
+    follow crawler/browse/schemas/export-v2.schema.json.
     """
     from crawler.browse.export import export
 

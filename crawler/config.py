@@ -70,6 +70,11 @@ class Limits(_Strict):
     )
     download_timeout: float = Field(defaults.DOWNLOAD_TIMEOUT, gt=0)
     max_page_bytes: int = Field(defaults.DOWNLOAD_MAXSIZE, ge=1024)
+    max_attachment_bytes: int = Field(
+        defaults.HARVEST_MAX_ATTACHMENT_BYTES, ge=1024, description="one attachment file"
+    )
+    max_attachments_per_page: int = Field(defaults.HARVEST_MAX_ATTACHMENTS_PER_PAGE, ge=0, le=100)
+    follow_attachments: bool = defaults.HARVEST_FOLLOW_ATTACHMENTS
     retry_times: int = Field(defaults.RETRY_TIMES, ge=0, le=10)
     redirect_max_times: int = Field(defaults.REDIRECT_MAX_TIMES, ge=0, le=20)
 

@@ -28,6 +28,8 @@ class PageItem(scrapy.Item):
     warc_offset = scrapy.Field()  # byte offset of its gzip member,
     warc_length = scrapy.Field()  # and its length
     payload_digest = scrapy.Field()  # sha1 payload digest, as in WARC-Payload-Digest
+    attachments = scrapy.Field()  # list of dicts: the files the page links, as fetched
+    #   (crawler.spiders.base.attachment_record; the attachment stage adds what they say)
 
     # extract stage (pipelines.extract.pipeline)
     title_original = scrapy.Field()  # the document's own title, in the page's script
@@ -35,6 +37,10 @@ class PageItem(scrapy.Item):
     published = scrapy.Field()  # YYYY-MM-DD or None
     encoding = scrapy.Field()  # codec the body was decoded with
     extraction = scrapy.Field()  # dict: everything else extraction knows (metadata, flags)
+
+    # attachment stage (pipelines.attachment_stage)
+    article_text = scrapy.Field()  # the page's own text when an attachment's text replaced it
+    text_source = scrapy.Field()  # URL of the attachment whose text the document is, or None
 
     # normalise stage (pipelines.normalise)
     title = scrapy.Field()  # title in Simplified Chinese

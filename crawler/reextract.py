@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from tqdm import tqdm
 
@@ -46,10 +47,13 @@ from crawler.storage.warc import (
     iter_index,
     site_of,
 )
+from pipelines.attach import AttachmentReader
+from pipelines.attachments import Limits
 from pipelines.dedup.index import NearDuplicateIndex, stored_settings
 from pipelines.dedup.pipeline import DedupPipeline
 from pipelines.extract.pipeline import ExtractPipeline
 from pipelines.normalise import NormalisePipeline
+from pipelines.store import with_attachments
 from pipelines.text import utc_now
 
 logger = logging.getLogger(__name__)
@@ -98,6 +102,7 @@ class Reextractor:
         # the index's own settings: re-extraction must not change the shape of the index
         settings = stored_settings(self.conn)
         self.dedup = DedupPipeline(settings)
+        self.attach = AttachmentReader(Limits(), settings)
         self.index = NearDuplicateIndex(settings)
         self.families = dict(
             self.conn.execute("SELECT site, family FROM sources WHERE family IS NOT NULL")
@@ -131,26 +136,57 @@ class Reextractor:
             warc_offset=source["warc_offset"],
             warc_length=source["warc_length"],
             payload_digest=source["payload_digest"],
+            attachments=self.attachments_of(source["url"]),
         )
 
-    def process(self, source: dict[str, Any], summary: Summary) -> dict[str, Any] | None:
-        """A store row when the page's text changed, else None (and the summary counts why)."""
+    def attachments_of(self, page_url: str) -> list[dict[str, Any]]:
+        """The files the page linked, rebuilt from their WARC records as the spider fetched
+        them; a file that was never fetched keeps the reason it was not."""
+        records = []
+        rows = self.conn.execute(
+            "SELECT url, final_url, link_text, filename_linked, error, status, fetched_at,"
+            " warc_file, warc_offset, warc_length, payload_digest FROM attachments"
+            " WHERE source_url = ? AND NOT is_page ORDER BY id",
+            [page_url],
+        )
+        for row in rows:
+            record = dict(zip([c[0] for c in rows.description], row, strict=True))
+            if record["warc_file"] is not None and record["status"] == 200:
+                location = (record["warc_file"], record["warc_offset"], record["warc_length"])
+                response = self.reader.response(*location)
+                record.update(headers=response.headers, body=response.body, error=None)
+            records.append(record)
+        return records
+
+    def process(self, source: dict[str, Any], summary: Summary) -> list[dict[str, Any]]:
+        """The store rows of a page whose text changed or that has files (the files' documents
+        first), else none (and the summary counts why)."""
         summary.pages += 1
+        if self.conn.execute(
+            "SELECT 1 FROM attachments WHERE url = ? AND NOT is_page", [source["url"]]
+        ).fetchone():
+            summary.unchanged += 1  # a file's text: read again through the page that links it
+            return []
         try:
             item = self.item_of(source)
         except (OSError, LookupError, ValueError, StopIteration) as exc:
             logger.warning("source %s: cannot read its WARC record: %s", source["url"], exc)
             summary.unreadable += 1
-            return None
+            return []
         try:
             item = self.extract.process_item(item)
+            self.attach.process(ItemAdapter(item))
         except DropItem:
             summary.empty += 1
-            return None
+            return []
         item = self.normalise.process_item(item)
-        if item["content_hash"] == source["content_hash"]:
+        linked = [a for a in item["attachments"] if not a.get("is_page")]
+        # A page's files are read again whatever its own text did: their reader may have
+        # changed (a new library version, a format newly supported).
+        unchanged = item["content_hash"] == source["content_hash"]
+        if unchanged and not linked:
             summary.unchanged += 1
-            return None
+            return []
         item = self.dedup.process_item(item)
         row = page_row(item)
         if source["raw_path"]:
@@ -161,9 +197,11 @@ class Reextractor:
             )
         if source["id"] is None:
             summary.recovered += 1
+        elif unchanged:
+            summary.unchanged += 1
         else:
             summary.changed += 1
-        return row
+        return with_attachments(row, item["attachments"])
 
     def dropped(self, site: str | None, since: str | None) -> list[dict[str, Any]]:
         """Document pages the crawl fetched (status 200) but stored no text for, e.g. the
@@ -268,7 +306,7 @@ class Reextractor:
                 ]
                 if not batch:
                     break
-                rows = [row for source in batch if (row := self.process(source, summary))]
+                rows = [row for source in batch for row in self.process(source, summary)]
                 self.store(rows, summary)
                 after = batch[-1]["id"]
                 self.conn.execute(
@@ -288,7 +326,7 @@ class Reextractor:
         ) as bar:
             for start in range(0, len(dropped), self.batch_size):
                 batch = dropped[start : start + self.batch_size]
-                self.store([row for s in batch if (row := self.process(s, summary))], summary)
+                self.store([row for s in batch for row in self.process(s, summary)], summary)
                 bar.update(len(batch))
         # Finished: the next run of this selection starts from the beginning again.
         self.conn.execute("DELETE FROM reextract_checkpoints WHERE selection = ?", [selection])

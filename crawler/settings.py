@@ -31,6 +31,7 @@ HTTPERROR_ALLOW_ALL = True
 
 ITEM_PIPELINES = {
     "pipelines.extract.pipeline.ExtractPipeline": 100,
+    "pipelines.attach.AttachmentPipeline": 200,
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.dedup.pipeline.DedupPipeline": 500,
     "pipelines.store.StorePipeline": 900,
@@ -67,6 +68,10 @@ HARVEST_MIN_REFETCH_HOURS = 24.0
 HARVEST_MAX_REFETCH_DAYS = 90.0
 HARVEST_CONDITIONAL_REQUESTS = True
 HARVEST_BATCH_SIZE = 20  # pages per store transaction
+# Attachments (PDF/DOC/DOCX/WPS/XLS/ZIP files linked from document pages; pipelines/attachments/)
+HARVEST_FOLLOW_ATTACHMENTS = True
+HARVEST_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # reports as files are larger than pages
+HARVEST_MAX_ATTACHMENTS_PER_PAGE = 10
 
 # Near-duplicate detection (pipelines.dedup.similarity.NearDupSettings; config.yaml `dedup:`).
 HARVEST_DEDUP_SHINGLE_SIZE = 5  # characters per shingle

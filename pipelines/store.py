@@ -24,12 +24,61 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.signals import page_not_modified
+from crawler.storage.attachments import attachment_row, quality
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import Refetch, page_row, save_raw, store_pages, touch_unchanged
 from crawler.storage.runs import record_run, run_row
+from crawler.storage.warc import WARC_FIELDS
 from pipelines.dedup.index import NearDuplicateIndex
 from pipelines.dedup.similarity import NearDupSettings
 from pipelines.text import utc_now
+
+
+def files_text(record: dict[str, Any]) -> bool:
+    """An attachment that has a text of its own to file (not the page itself served as a file,
+    whose text is the page's row already)."""
+    return bool(record.get("content_hash")) and not record.get("is_page")
+
+
+def attachment_document_row(page: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """The store row of an attachment's text: a document with the file's URL as its source,
+    dated and attributed like the page that links it (agency, region, published), titled by
+    the file's name when that reads as a title."""
+    row = {k: v for k, v in page.items() if k != "attachments"}
+    row.update(
+        {k: record.get(k) for k in ("title", "title_original", "text", "text_original", "script")},
+        content_hash=record["content_hash"],
+        dedup_shingles=record.get("dedup_shingles"),
+        dedup_signature=record.get("dedup_signature"),
+        url=record["url"],
+        final_url=record.get("final_url"),
+        status=record.get("status"),
+        fetched_at=record.get("fetched_at") or page["fetched_at"],
+        encoding=None,
+        source_title=record.get("title") or page.get("title"),
+        list_url=page["url"],
+        etag=(record.get("headers") or {}).get("etag"),
+        last_modified=(record.get("headers") or {}).get("last-modified"),
+        quality=quality(record.get("text_original")),
+        mojibake_spots=0,
+        partial=0,
+        raw_path=None,
+        body_sha1=None,
+        article_text=None,
+        text_source=None,
+        **{k: record.get(k) for k in WARC_FIELDS},
+    )
+    row["title"] = row["title"] or page.get("title")
+    row["title_original"] = row["title_original"] or page.get("title_original")
+    return row
+
+
+def with_attachments(row: dict[str, Any], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The store rows of a page and its files: the files' own documents first (the page's
+    ``attachments`` rows point at them), then the page carrying its attachment rows."""
+    rows = [attachment_document_row(row, r) for r in records if files_text(r)]
+    row["attachments"] = [attachment_row(r) for r in records]
+    return [*rows, row]
 
 
 class StorePipeline:
@@ -73,7 +122,7 @@ class StorePipeline:
         row = page_row(adapter)
         row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, adapter["site"], adapter["body"])
         self.text_lengths.append(len(row["text"] or ""))
-        self.buffer.append(row)
+        self.buffer.extend(with_attachments(row, adapter.get("attachments") or []))
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item

@@ -51,6 +51,10 @@ def crawl_demo(db: Path, base_url: str, *options: str) -> subprocess.CompletedPr
     )
 
 
+# The demo sites whose documents are HTML pages; `demo_files` (reports as attachments, whose
+# files LibreOffice makes) is crawled by tests/attachments/test_demo.py and tests/test_e2e.py.
+DEMO_PAGE_SITES = ("demo_gov", "demo_docshare1", "demo_docshare2")
+
 # The demo government column's five articles, newest first, as the demo server's paths.
 DEMO_GOV_ARTICLES = [
     "/gov/kjj/202001/t20200116_361045.html",

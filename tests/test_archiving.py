@@ -19,11 +19,11 @@ from crawler.storage import connect
 from crawler.storage.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
 from pipelines.extract.core import extract
 from pipelines.normalise import normalise
-from tests.helpers import crawl_demo
+from tests.helpers import DEMO_PAGE_SITES, crawl_demo
 
 
 def crawl(db_path: Path, base_url: str, *options: str):
-    result = crawl_demo(db_path, base_url, *options)
+    result = crawl_demo(db_path, base_url, *DEMO_PAGE_SITES, *options)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 

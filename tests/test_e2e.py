@@ -65,10 +65,10 @@ def test_every_demo_site_ran_and_was_recorded(crawled):
         "SELECT site, status, pages_fetched, documents_seen FROM runs ORDER BY id",
     )
     sites = sorted(s.name for s in _demo_config().sites)
-    assert sorted(r[0] for r in runs[:3]) == sites
+    assert sorted(r[0] for r in runs[:4]) == sites
     assert all(r[1] == "ok" and r[2] > 0 for r in runs)
-    assert all(r[3] > 0 for r in runs[:3])  # the second crawl may find nothing due again
-    assert len(runs) == 6  # two crawls of three sites
+    assert all(r[3] > 0 for r in runs[:4])  # the second crawl may find nothing due again
+    assert len(runs) == 8  # two crawls of four sites
 
 
 def _demo_config():
@@ -119,10 +119,14 @@ def test_no_navigation_or_footer_text_is_stored(crawled):
 
 def test_sources_record_status_encoding_and_raw_page(crawled):
     db_path = crawled["db_path"]
-    for url, status, encoding, raw_path, site in rows(
-        db_path, "SELECT url, status, encoding, raw_path, site FROM sources"
+    files = {url for (url,) in rows(db_path, "SELECT url FROM attachments WHERE NOT is_page")}
+    for url, status, encoding, raw_path, site, warc_file in rows(
+        db_path, "SELECT url, status, encoding, raw_path, site, warc_file FROM sources"
     ):
         assert status == 200, url
+        if url in files:  # an attachment's bytes are kept in WARC only, like every response
+            assert raw_path is None and warc_file is not None, url
+            continue
         assert (db_path.parent / raw_path).is_file(), url
         if site == "demo_gov":
             assert encoding == "gb18030", url  # gb2312 pages are decoded with the superset
@@ -145,7 +149,7 @@ def test_second_crawl_adds_no_rows_but_records_its_run(crawled):
     db_path = crawled["db_path"]
     assert rows(db_path, "SELECT count(*) FROM documents")[0][0] == before["documents"]
     assert rows(db_path, "SELECT count(*) FROM sources")[0][0] == before["sources"]
-    assert rows(db_path, "SELECT count(*) FROM runs")[0][0] == before["runs"] + 3
+    assert rows(db_path, "SELECT count(*) FROM runs")[0][0] == before["runs"] + 4
     new = rows(db_path, "SELECT sum(documents_new) FROM runs WHERE id > ?", [before["runs"]])[0][0]
     assert new == 0
 

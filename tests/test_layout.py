@@ -26,6 +26,7 @@ SCRAPY_GLUE = (
     "crawler.reextract",
     "crawler.storage.crawl",
     "pipelines.store",
+    "pipelines.attach",
     "pipelines.normalise",
     "pipelines.dedup.pipeline",
     "pipelines.extract.pipeline",

@@ -18,7 +18,7 @@ from crawler.browse.export import SCHEMA_FILE, export
 from crawler.cli import cli
 from crawler.demo import serve_directory
 from crawler.reextract import reextract
-from tests.helpers import crawl_demo
+from tests.helpers import DEMO_PAGE_SITES, crawl_demo
 
 # every test here reads a demo crawl made by a `harvest crawl` process
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ CORRECTION = "（本文于2026年11月更正）"
 def crawled_archive(tmp_path_factory) -> Path:
     db_path = tmp_path_factory.mktemp("reextract") / "archive" / "harvest.db"
     with serve_directory() as base_url:
-        result = crawl_demo(db_path, base_url)
+        result = crawl_demo(db_path, base_url, *DEMO_PAGE_SITES)
     assert result.returncode == 0, result.stdout + result.stderr
     return db_path.parent
 

@@ -4,14 +4,16 @@ In:  the archive database; a cursor (``--after-id N``: documents with a larger i
      ``--since TIMESTAMP``: documents first seen at or after that time), optionally one site.
 Out: one record per document version (each ``documents`` row is one distinct text; a page
      whose text changed points at a new row, so a new version is a new record) in JSON Lines
-     (schema ``crawler/browse/schemas/export-v1.schema.json``) or CSV, in id order, written as it is read;
+     (schema ``crawler/browse/schemas/export-v2.schema.json``) or CSV, in id order, written as it is read;
      then the cursor for the next call (the largest id written) on stderr.
 
-Record fields: ``schema`` (``harvest-export/1``), ``document_id`` (stable: a row's id never
+Record fields: ``schema`` (``harvest-export/2``), ``document_id`` (stable: a row's id never
 changes and its text is never rewritten), title, text (Simplified), text_original, published,
 agency, region, year, period, doc_type, ``sources`` (every URL serving this text, with site,
-final URL and fetch time), ``cluster_id`` (near-duplicate cluster, when clustering ran),
-``content_hash``, first_seen, last_seen. CSV has the same columns, ``sources`` as JSON text.
+final URL and fetch time), ``attachments`` (the files whose text this is, role ``text``, and
+the files its pages link, role ``linked``: URL, file name, kind, size, sha256, pages, reader,
+``needs_ocr``, ``error``), ``cluster_id`` (near-duplicate cluster, when clustering ran),
+``content_hash``, first_seen, last_seen. CSV has the same columns, ``sources`` and ``attachments`` as JSON text.
 
 Memory stays flat: documents are read in keyset pages of ``page_size`` rows and their sources
 with one query per page, never the whole table.
@@ -26,9 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-SCHEMA_ID = "harvest-export/1"
+SCHEMA_ID = "harvest-export/2"
 # package data (pyproject.toml): installed with the code
-SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "export-v1.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "export-v2.schema.json"
 
 FIELDS = (
     "schema",
@@ -43,6 +45,7 @@ FIELDS = (
     "period",
     "doc_type",
     "sources",
+    "attachments",
     "cluster_id",
     "content_hash",
     "first_seen",
@@ -51,7 +54,7 @@ FIELDS = (
 
 # Copied from the documents row as they are; the others are assembled per record.
 _DOCUMENT_COLUMNS = tuple(
-    f for f in FIELDS if f not in ("schema", "document_id", "sources", "cluster_id")
+    f for f in FIELDS if f not in ("schema", "document_id", "sources", "attachments", "cluster_id")
 )
 
 
@@ -104,13 +107,50 @@ def iter_records(
                     "fetched_at": src["fetched_at"],
                 }
             )
+        attachments = _attachments(conn, ids)
         for row in page:
             record = {"schema": SCHEMA_ID, "document_id": row["id"]}
             record.update({c: row[c] for c in _DOCUMENT_COLUMNS})
             record["sources"] = sources[row["id"]]
+            record["attachments"] = attachments[row["id"]]
             record["cluster_id"] = row["cluster_id"]
             yield {k: record[k] for k in FIELDS}
         after_id = ids[-1]
+
+
+def _attachments(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per document: the files whose text it is (role ``text``) and the files its pages link
+    (``linked``), one query for the page of documents."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} & {
+        "attachments"
+    }:
+        return found  # an archive from before attachments (schema version 3)
+    marks = ", ".join("?" for _ in ids)
+    for row in conn.execute(
+        "SELECT * FROM attachments WHERE document_id IN"
+        f" ({marks}) OR source_document_id IN ({marks}) ORDER BY id",
+        [*ids, *ids],
+    ):
+        entry = {
+            "url": row["url"],
+            "source_url": row["source_url"],
+            "filename": row["filename_served"] or row["filename_linked"],
+            **{k: row[k] for k in ("kind", "media_type", "bytes", "sha256", "page_count")},
+            "method": row["method"],
+            "needs_ocr": bool(row["needs_ocr"]),
+            "error": row["error"],
+        }
+        for document_id, role in (
+            (row["document_id"], "text"),
+            (row["source_document_id"], "linked"),
+        ):
+            if document_id in found and not any(
+                e["url"] == row["url"] and e["source_url"] == row["source_url"]
+                for e in found[document_id]
+            ):
+                found[document_id].append({**entry, "role": role})
+    return found
 
 
 def write_jsonl(records: Iterator[dict[str, Any]], out: IO[str]) -> tuple[int, int | None]:
@@ -129,7 +169,13 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> tuple[int, int
     writer.writeheader()
     count, last = 0, None
     for record in records:
-        writer.writerow({**record, "sources": json.dumps(record["sources"], ensure_ascii=False)})
+        writer.writerow(
+            {
+                **record,
+                "sources": json.dumps(record["sources"], ensure_ascii=False),
+                "attachments": json.dumps(record["attachments"], ensure_ascii=False),
+            }
+        )
         count, last = count + 1, record["document_id"]
     return count, last
 

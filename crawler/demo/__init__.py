@@ -107,6 +107,11 @@ def serve_directory(
     free one when taken); yield the base URL. ``controls`` lets tests inject faults."""
     if not root.is_dir():
         raise FileNotFoundError(f"demo site folder not found: {root}")
+    if root == DEMO_SITE:
+        # Its attachments are made by real tools on first use, not committed as binaries.
+        from crawler.demo_files import ensure_demo_files
+
+        ensure_demo_files(root)
     handler_class = type("Handler", (_Handler,), {"controls": controls or SiteControls()})
     handler = functools.partial(handler_class, directory=str(root))
     try:

@@ -8,7 +8,12 @@ Out: static HTML under ``site/``, committed with this script and installed as pa
 - ``gov/kjj/``: a TRS WCM government column, gb2312 pages (written with the gb18030 codec so
   every character survives), two list pages paginated by ``createPageHTML``;
 - ``docshare1/``: a 三七文档-like document-sharing site (utf-8), one flattened body line per page;
-- ``docshare2/``: a 公文素材库-like site (utf-8), the mirror copies in Traditional with pinyin.
+- ``docshare2/``: a 公文素材库-like site (utf-8), the mirror copies in Traditional with pinyin;
+- ``gov/fgw/``: a 发展和改革局 column whose reports are attachments (TRS ``P0…``/``W0…`` uploads,
+  a Hanweb ``downfile.jsp``, 附件 labels): a PDF, a DOCX, a DOC served as .wps, a scanned PDF,
+  an encrypted PDF, an oversize file and a broken one. The pages are written here; the files
+  themselves are made by real tools (``crawler/demo_files.py``) when ``harvest demo`` or the
+  tests first serve the site, and are not committed.
 
 Run ``python -m crawler.demo.build_site``; the output depends only on the inputs (no clock, no
 randomness), so a rebuild of an unchanged tree leaves ``git status`` clean.
@@ -18,10 +23,15 @@ from __future__ import annotations
 
 import html
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 DEMO = Path(__file__).resolve().parent
+sys.path.insert(0, str(DEMO.parent))  # run as a script from anywhere: crawler/ is beside demo/
+
+from crawler.demo_files import DEMO_FILES  # noqa: E402
+
 SEEDS = DEMO / "seeds"
 SITE = DEMO / "site"
 
@@ -533,10 +543,50 @@ ROOT_INDEX = """<!DOCTYPE html>
   <li><a href="gov/kjj/index.html">示范市科学技术局 工作总结/计划 (TRS WCM, gb2312)</a></li>
   <li><a href="docshare1/index.html">三七文档-like document sharing (utf-8)</a></li>
   <li><a href="docshare2/news/list_1.html">公文素材库-like document sharing (utf-8)</a></li>
+  <li><a href="gov/fgw/index.html">示范市发展和改革局 reports as attachments (PDF, DOCX, WPS, …)</a></li>
 </ul>
 </body>
 </html>
 """
+
+
+# --- the attachment column (发展和改革局, gb2312, reports as files) ------------------------------
+
+FGW_SITE_NAME = "示范市发展和改革局"
+FGW_DATES = ("2021-07-05", "2021-07-12", "2021-07-20", "2021-08-01", "2021-08-02", "2021-08-03",
+             "2021-08-04")
+_FILE_NAMES = {"pdf": "pdf", "docx": "docx", "wps": "wps", "scanned": "pdf", "encrypted": "pdf",
+               "oversize": "pdf", "broken": "docx"}
+
+
+def _fgw_article_path(number: int, date: str) -> str:
+    return f"{date[:4]}{date[5:7]}/t{date.replace('-', '')}_4{number:05d}.html"
+
+
+def _fgw_link(spec, article_path: str) -> str:
+    """How the page links its file: relative TRS uploads, a Hanweb download script."""
+    name = f"{spec.title}.{_FILE_NAMES[spec.kind]}"
+    if spec.path.endswith("downfile.jsp"):
+        href = f"../module/download/downfile.jsp?classid=0&amp;filename={_e(name)}"
+        return f'<p>附件：<a href="{href}">点击下载</a></p>'
+    href = "../" + spec.path.removeprefix("gov/fgw/")
+    if spec.path.rsplit("/", 2)[-2] == article_path.split("/")[0]:
+        href = "./" + spec.path.rsplit("/", 1)[-1]
+    return f'<p>附件：<a href="{href}">{_e(name)}</a></p>'
+
+
+def build_gov_files() -> None:
+    items = []
+    for number, (spec, date) in enumerate(zip(DEMO_FILES, FGW_DATES, strict=True), start=1):
+        path = _fgw_article_path(number, date)
+        doc = Doc(path, spec.title, date, (), time=f"{date} 10:00")
+        page = _gov_article(doc).replace(GOV_SITE_NAME, FGW_SITE_NAME).replace(
+            '<div class="TRS_Editor">\n', '<div class="TRS_Editor">\n' + _fgw_link(spec, path)
+        )
+        _write(f"gov/fgw/{path}", page, "gb18030")
+        items.append(doc)
+    listing = _gov_list_page(0, 1, tuple(reversed(items))).replace(GOV_SITE_NAME, FGW_SITE_NAME)
+    _write("gov/fgw/index.html", listing.replace(GOV_COLUMN, "附件公开"), "gb18030")
 
 
 def build() -> None:
@@ -548,6 +598,7 @@ def build() -> None:
     build_gov()
     build_docshare1()
     build_docshare2()
+    build_gov_files()
 
 
 if __name__ == "__main__":

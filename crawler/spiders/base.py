@@ -38,12 +38,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
 from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
 from crawler.signals import page_not_modified
 from crawler.spiders import FAMILIES
+from crawler.spiders.attachment_links import AttachmentLink, attachment_links
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import known_urls
 from crawler.storage.warc import WARC_FIELDS
@@ -62,6 +65,53 @@ _TRS_SUFFIX = re.compile(r"/index_(\d+)\.s?html?$")
 # Other numbered files: list_2.html, column-index-2.shtml are the 2nd page.
 _NUMBERED_FILE = re.compile(r"[_-](\d+)\.s?html?$")
 _SPACE = re.compile(r"\s+")
+
+
+def attachment_record(
+    response: Response | None, link: Any, error: str | None, url: str | None = None
+) -> dict[str, Any]:
+    """One fetched (or failed) attachment as the item carries it to the attachment stage."""
+    record: dict[str, Any] = {
+        "url": url or link.url,
+        "link_text": link.text or None,
+        "filename_linked": link.filename,
+        "error": error,
+        "fetched_at": utc_now(),
+    }
+    if response is not None:
+        record.update(fetched_fields(response))
+    return record
+
+
+def fetched_fields(response: Response) -> dict[str, Any]:
+    """What a response says about itself and where the WARC middleware archived it."""
+    request = getattr(response, "request", None)  # unset on hand-built test responses
+    return {
+        "final_url": response.url,
+        "status": response.status,
+        "headers": {
+            k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        },
+        "body": response.body,
+        **{k: request.meta.get(k) for k in WARC_FIELDS if request is not None},
+    }
+
+
+def in_domains(url: str, domains: list[str]) -> bool:
+    """``url``'s host is one of ``domains`` or below one (ports aside, as Scrapy's offsite
+    check does)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
+
+
+def fetch_error(failure: Failure, max_bytes: int) -> str:
+    """One short reason for a request that got no response."""
+    if failure.check(IgnoreRequest):
+        return f"not fetched: {failure.getErrorMessage() or 'forbidden by robots.txt'}"
+    if failure.check(DownloadCancelledError):  # Scrapy stops a download past download_maxsize
+        return f"oversize: larger than max_attachment_bytes ({max_bytes} bytes)"
+    return f"fetch failed: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]
 
 
 def site_settings(site: ResolvedSite) -> dict[str, Any]:
@@ -317,7 +367,68 @@ class SiteSpider(scrapy.Spider):
         if not self._ok(response, "document"):
             return
         self._inc("documents")
-        yield self.page_item(response, **listing)
+        item = self.page_item(response, **listing)
+        links = self.attachments_of(response)
+        if not links:
+            yield item
+            return
+        item["attachments"] = []
+        yield self.attachment_request(item, links)
+
+    # --- attachments ------------------------------------------------------------------------
+
+    def attachments_of(self, response: Response) -> list[AttachmentLink]:
+        """The files a document page links to, within the site's domains (robots.txt and the
+        politeness delay apply to them like to any request)."""
+        limits = self.site.limits
+        if not limits.follow_attachments or not isinstance(response, TextResponse):
+            return []
+        candidates = [
+            (link.url, link.text, link.node)
+            for link in self.links(response)
+            if in_domains(link.url, self.allowed_domains)
+            and not self.site.links.matches("document", link.url)
+        ]
+        return attachment_links(candidates, limits.max_attachments_per_page)
+
+    def attachment_request(self, item: PageItem, links: list[AttachmentLink]) -> scrapy.Request:
+        """The next attachment of ``item``. Attachments are fetched one after another and the
+        page's item leaves only with all of them, so the stages see the page and its files
+        together (a page that only points to its report takes the report's text)."""
+        link, rest = links[0], links[1:]
+        self._inc("attachments_requested")
+        return scrapy.Request(
+            link.url,
+            callback=self.parse_attachment,
+            errback=self.attachment_failed,
+            # Two pages may link one file: each needs its answer, so no dupefilter here.
+            dont_filter=True,
+            meta={
+                "download_maxsize": self.site.limits.max_attachment_bytes,
+                "download_warnsize": 0,
+            },
+            cb_kwargs={"item": item, "link": link, "rest": rest, "list_url": item["url"]},
+        )
+
+    def parse_attachment(
+        self, response: Response, item: PageItem, link: AttachmentLink, rest: list, list_url: str
+    ) -> Iterator[PageItem | scrapy.Request]:
+        error = None if response.status == 200 else f"HTTP {response.status}"
+        if error:
+            self._inc(f"attachment_http_error/{response.status}")
+        item["attachments"].append(attachment_record(response, link, error))
+        yield self.attachment_request(item, rest) if rest else item
+
+    def attachment_failed(self, failure: Failure) -> Iterator[PageItem | scrapy.Request]:
+        """A file that could not be fetched (robots.txt, too large, network) is recorded with
+        the reason; the page goes on without it."""
+        kwargs = failure.request.cb_kwargs
+        item, link, rest = kwargs["item"], kwargs["link"], kwargs["rest"]
+        error = fetch_error(failure, self.site.limits.max_attachment_bytes)
+        self._inc(f"attachment_failed/{error.split(':', 1)[0]}")
+        self.logger.warning("site %s: attachment %s: %s", self.site.name, link.url, error)
+        item["attachments"].append(attachment_record(None, link, error, url=link.url))
+        yield self.attachment_request(item, rest) if rest else item
 
     def pagination(
         self, response: Response, links: list[Link], list_page: int
@@ -372,17 +483,9 @@ class SiteSpider(scrapy.Spider):
             family=self.name,
             primary_source=FAMILIES[self.name].primary_source,
             url=redirects[0] if redirects else response.url,
-            final_url=response.url,
-            status=response.status,
-            headers={
-                k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                for k, v in response.headers.items()
-            },
-            body=response.body,
             fetched_at=utc_now(),
             list_url=listing.get("list_url"),
             list_title=listing.get("list_title"),
             list_date=listing.get("list_date"),
-            # where the WARC middleware put the response in the archive
-            **{k: request.meta.get(k) for k in WARC_FIELDS if request is not None},
+            **fetched_fields(response),
         )

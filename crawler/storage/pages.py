@@ -21,6 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.storage import insert, transaction
+from crawler.storage.attachments import write_attachments
 from crawler.storage.schema import DOCUMENT_COLUMNS, SOURCE_COLUMNS
 from crawler.storage.warc import WARC_FIELDS
 
@@ -68,6 +69,8 @@ def page_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "list_date": item.get("list_date"),
         "etag": headers.get("etag"),
         "last_modified": headers.get("last-modified"),
+        "article_text": item.get("article_text"),
+        "text_source": item.get("text_source"),
         "dedup_shingles": item.get("dedup_shingles"),
         "dedup_signature": item.get("dedup_signature"),
         **{k: item.get(k) for k in WARC_FIELDS},
@@ -102,6 +105,7 @@ STORE_COUNTS = (
     "near_duplicates",
     "recycled",
     "copies",
+    "attachments",
 )
 
 # Source columns that describe fetching rather than the text (see store_pages(fetched=False)).
@@ -155,7 +159,9 @@ def store_pages(
     ``sources`` written, per URL ``new_urls``, ``changed`` (of which ``shrunk``: the new
     text is less than half as long) and ``unchanged``, ``copies`` (a stored text reached
     through another URL), and the new documents that have ``near_duplicates`` (of which
-    ``recycled``).
+    ``recycled``), and the ``attachments`` rows written (a row's ``attachments``: the files
+    its page links, :func:`crawler.storage.attachments.write_attachments`; the documents of
+    their texts come earlier in the same batch).
     """
     counts = dict.fromkeys(STORE_COUNTS, 0)
     with transaction(db) as conn:
@@ -178,6 +184,10 @@ def store_pages(
                 # A page whose text lost more than half: the template may have changed.
                 counts["shrunk"] += len(row["text"] or "") < old_length / 2
             _store_source(conn, row, document_id, previous, changed, refetch, fetched)
+            if row.get("attachments"):
+                counts["attachments"] += write_attachments(
+                    conn, row["url"], document_id, row["attachments"]
+                )
             matches = link(conn, document_id, row) if link is not None else ()
             counts["near_duplicates"] += bool(matches)
             counts["recycled"] += any(m.recycled for m in matches)

@@ -6,6 +6,9 @@ Tables (Datasette's metadata.yml describes each column to readers):
 ``sources``            one row per fetched document URL, pointing at its document.
 ``document_versions``  every text a URL has served.
 ``documents_fts``      FTS5 (trigram tokenizer) over documents' title and text.
+``attachments``        one row per file a document page links (PDF, DOC, WPS, XLS, ZIP ...):
+                       what it is, what reading it gave or why not; ``document_id`` is the
+                       document holding its text (shared by every site serving that text).
 ``runs`` / ``alerts``  one row per crawl of one site; what its health check found.
 ``dedup_*``            the near-duplicate index (:mod:`pipelines.dedup.index`): signatures, LSH
                        bands, links, the settings it was built with.
@@ -78,6 +81,10 @@ SOURCE_COLUMNS: dict[str, type] = {
     "warc_offset": int,
     "warc_length": int,
     "payload_digest": str,
+    # a page that only points to its report: the page's own text, and the file whose text the
+    # document is (attachments.url)
+    "article_text": str,
+    "text_source": str,
 }
 
 RUN_COLUMNS: dict[str, type] = {
@@ -108,10 +115,42 @@ RUN_COLUMNS: dict[str, type] = {
     "stats": str,
 }
 
+ATTACHMENT_COLUMNS: dict[str, type] = {
+    "id": int,
+    "source_url": str,  # the document page that links the file (sources.url)
+    "source_document_id": int,  # that page's document
+    "url": str,  # the file's URL as linked
+    "final_url": str,
+    "is_page": int,  # 1: the document URL itself served this file (no page around it)
+    "link_text": str,
+    "filename_linked": str,  # the file name as the page links it
+    "filename_served": str,  # as Content-Disposition names it
+    "kind": str,  # pipelines.sniff kind: pdf, doc, docx, xlsx, zip, ...
+    "media_type": str,
+    "bytes": int,
+    "sha256": str,
+    "page_count": int,
+    "method": str,  # the library or tool that read it, with its version
+    "needs_ocr": int,
+    "text": str,  # Simplified
+    "text_original": str,
+    "quality": float,  # share of Han characters among the visible ones; NULL without text
+    "error": str,  # why no text: encrypted / broken / oversize / unsupported / needs OCR / ...
+    "members": str,  # JSON: an archive's files with their kind and error
+    "document_id": int,  # the document whose text this file's is
+    "status": int,
+    "fetched_at": str,
+    "warc_file": str,
+    "warc_offset": int,
+    "warc_length": int,
+    "payload_digest": str,
+}
+
 _TABLES_BY_COLUMNS = {
     "documents": DOCUMENT_COLUMNS,
     "sources": SOURCE_COLUMNS,
     "runs": RUN_COLUMNS,
+    "attachments": ATTACHMENT_COLUMNS,
 }
 
 _STATEMENTS = """
@@ -223,10 +262,22 @@ def _site_families_to_sources(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE site_families")
 
 
+def _attachments_table(db: sqlite_utils.Database) -> None:
+    """Version 3: attachments (created by ensure_schema like every table); its indexes."""
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx_attachments_link ON attachments(source_url, url)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_attachments_document ON attachments(document_id)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_attachments_source ON attachments(source_document_id)"
+    )
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
     (2, _site_families_to_sources),
+    (3, _attachments_table),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -244,6 +295,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         )
     if not db["runs"].exists():
         db["runs"].create(RUN_COLUMNS, pk="id", not_null={"site", "started"})
+    if not db["attachments"].exists():
+        db["attachments"].create(ATTACHMENT_COLUMNS, pk="id", not_null={"source_url", "url"})
     for table, columns in _TABLES_BY_COLUMNS.items():
         present = db[table].columns_dict
         for column, col_type in columns.items():

@@ -13,6 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from pipelines.extract import core
+from pipelines.sniff import sniff
 
 # The fields an item carries itself; the rest of the extraction travels as its ``extraction``.
 ITEM_FIELDS = ("title_original", "text_original", "published", "encoding")
@@ -22,7 +23,10 @@ class ExtractPipeline:
     """Runs :func:`pipelines.extract.core.extract` on every fetched document page; drops pages
     with no text and pages whose text is boilerplate only (``quality_flags``).
 
-    Stats: ``harvest/extract/{pages,empty,boilerplate_only,partial,mojibake}``,
+    A body that is not text (a PDF or DOC served where a page was linked, see
+    :mod:`pipelines.sniff`) is passed on untouched for the attachment stage.
+
+    Stats: ``harvest/extract/{pages,empty,boilerplate_only,not_text,partial,mojibake}``,
     ``harvest/extract/method/<container|region|trafilatura|page>``,
     ``harvest/extract/encoding_source/<bom|header|meta|sniffed>``,
     ``harvest/extract/rule/<family>`` (lines dropped by each boilerplate rule family).
@@ -43,11 +47,25 @@ class ExtractPipeline:
         adapter = ItemAdapter(item)
         hints = {k: adapter.get(k) for k in ("list_title", "list_date", "list_url")}
         url = adapter.get("final_url") or adapter.get("url")
-        result = core.extract(adapter["body"], url, adapter.get("headers"), hints)
-        if not result.text_original.strip():
+        headers = adapter.get("headers") or {}
+        if not sniff(adapter["body"], headers.get("content-type")).is_text:
+            # A file where a page was expected: the attachment stage reads it as one.
+            self._inc("not_text")
+            adapter.update(
+                title_original=adapter.get("list_title"),
+                text_original="",
+                published=adapter.get("list_date"),
+                encoding=None,
+                extraction={},
+            )
+            return item
+        result = core.extract(adapter["body"], url, headers, hints)
+        # A page with attachments may say nothing itself: the attachment stage decides.
+        has_files = bool(adapter.get("attachments"))
+        if not result.text_original.strip() and not has_files:
             self._inc("empty")
             raise DropItem(f"no text extracted from {url}")
-        if "boilerplate-only" in result.quality_flags:
+        if "boilerplate-only" in result.quality_flags and not has_files:
             # Only lines the rules missed are left (a footer, a 【免责声明】): no document.
             self._inc("boilerplate_only")
             raise DropItem(f"only boilerplate extracted from {url}")

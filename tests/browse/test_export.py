@@ -73,7 +73,7 @@ def test_every_record_matches_the_schema(db_path):
         jsonschema.validate(record, SCHEMA)
         assert list(record) == list(FIELDS)
     first = found[0]
-    assert first["schema"] == "harvest-export/1"
+    assert first["schema"] == "harvest-export/2"
     assert [(s["site"], s["fetched_at"]) for s in first["sources"]] == [
         ("gov_a", "2026-11-01T08:00:00+00:00"),
         ("share_b", "2026-11-02T08:00:00+00:00"),

@@ -10,6 +10,7 @@ are in their first-run state, where every linked document is requested).
 from __future__ import annotations
 
 import pytest
+from scrapy import Request
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
@@ -210,14 +211,27 @@ DOCUMENTS = {
 }
 
 
+# The file each saved document page links as its attachment (the report itself, often).
+ATTACHMENTS = {
+    "yangjiang_kjj": {
+        "http://www.yangjiang.gov.cn/yjkjj/gkmlpt/gzzj/201906/P020190628593817412345.doc"
+    },
+}
+
+
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_document_page_is_a_leaf_giving_one_item_with_its_listing(spider_for, saved_page, name):
     url, (list_url, list_title, list_date), codec, line = DOCUMENTS[name]
     spider = spider_for(name)
     response = saved_page(f"{name}_doc.html", url)
     listing = {"list_url": list_url, "list_title": list_title, "list_date": list_date}
-    # exactly one item: the related-article links of the page are not followed
-    (item,) = list(spider.parse_document(response, **listing))
+    # exactly one output: the related-article links of the page are not followed; a page with
+    # an attachment leaves as a request for its file that carries the page's item along
+    (output,) = list(spider.parse_document(response, **listing))
+    if isinstance(output, Request):
+        assert output.url in ATTACHMENTS[name]
+        output = output.cb_kwargs["item"]
+    item = output
     assert isinstance(item, PageItem)
     assert {k: item[k] for k in ("site", "family", "url", "final_url", "status")} == {
         "site": name,

@@ -71,6 +71,7 @@ def test_exact_copies_share_one_document(tmp_path):
         "near_duplicates": 0,
         "recycled": 0,
         "copies": 1,
+        "attachments": 0,
     }
     assert db["documents"].count == 2
     row = db.execute(
@@ -105,6 +106,7 @@ def test_rewriting_the_same_pages_adds_no_rows(tmp_path):
         "near_duplicates": 0,
         "recycled": 0,
         "copies": 0,
+        "attachments": 0,
     }
     assert (db["documents"].count, db["sources"].count) == (1, 1)
     assert db.execute("SELECT fetched_at FROM sources").fetchone()[0] == "2026-11-26T10:00:00+00:00"

@@ -11,15 +11,19 @@ Out:
 - ``?_site=`` and the ``source_site`` facet: documents by the site they were fetched from, which
   lives in ``sources``, not in ``documents``.
 - the document page (``row-harvest-documents.html``) gets the document split into paragraphs,
-  its sources and the other members of its near-duplicate cluster.
+  its sources, its attachments (the files its pages link, and the files whose text it is) and
+  the other members of its near-duplicate cluster.
+- ``/-/harvest/attachment/<id>``: the archived copy of an attachment, read from the WARC file
+  the crawl wrote it to, served with its media type and file name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
-from datasette import hookimpl
+from datasette import Forbidden, NotFound, Response, hookimpl
 from datasette.facets import Facet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
@@ -233,8 +237,16 @@ async def document_context(datasette, document_id: str) -> dict[str, Any]:
             for member in cluster:
                 if member["is_canonical"]:
                     member["similarity"] = link.get("similarity")
+    attachments = await db.execute(
+        "select id, url, link_text, filename_linked, filename_served, kind, media_type, bytes, "
+        "page_count, method, needs_ocr, error, document_id, source_document_id, warc_file, "
+        "source_url from attachments where source_document_id = ? or document_id = ? "
+        "order by source_document_id != ?, id",
+        [document_id, document_id, document_id],
+    )
     return {
         "harvest_document": document,
+        "harvest_attachments": [dict(r) for r in attachments.rows],
         "harvest_paragraphs": paragraphs(document.get("text")),
         "harvest_original_paragraphs": paragraphs(document.get("text_original")),
         "harvest_sources": [dict(r) for r in sources.rows],
@@ -271,3 +283,51 @@ def render_cell(row, value, column, table, database, datasette):
 
     href = datasette.urls.row(DATABASE, "documents", str(document_id))
     return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+
+
+def _archived_attachment(db_path: str, attachment_id: int) -> tuple[bytes, dict[str, Any]] | None:
+    """The bytes the crawl archived for one attachment, and its row; None when not archived."""
+    import sqlite3
+    from pathlib import Path
+
+    from crawler.storage.warc import PayloadIndex, WarcReader
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("select * from attachments where id = ?", [attachment_id]).fetchone()
+        if row is None or row["warc_file"] is None:
+            return None
+        # Identical files are archived once; later copies are revisits the index resolves.
+        with WarcReader(Path(db_path).parent, PayloadIndex(conn)) as reader:
+            body = reader.response(row["warc_file"], row["warc_offset"], row["warc_length"]).body
+        return body, dict(row)
+    finally:
+        conn.close()
+
+
+async def archived_attachment(datasette, request) -> Response:
+    db = datasette.get_database(DATABASE)
+    if db.path is None:
+        raise Forbidden("no archive file")
+    attachment_id = int(request.url_vars["attachment_id"])
+    found = await asyncio.to_thread(_archived_attachment, db.path, attachment_id)
+    if found is None:
+        raise NotFound("no archived copy of this attachment")
+    body, row = found
+    from urllib.parse import quote
+
+    name = row["filename_served"] or row["filename_linked"] or f"attachment-{row['id']}"
+    return Response(
+        body,
+        content_type=row["media_type"] or "application/octet-stream",
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "x-content-type-options": "nosniff",
+        },
+    )
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/harvest/attachment/(?P<attachment_id>\d+)$", archived_attachment)]

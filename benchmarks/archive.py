@@ -4,7 +4,7 @@ In:  the document pages of the demo website (demo/site), each copied with a uniq
      comment so that 5,000 distinct payloads are archived (no revisits).
 Out: printed figures, from one run, each beside a baseline measured in the same run:
 
-- WARC write: MB/s of page bodies written by crawler.warc.WarcWriter (response + request
+- WARC write: MB/s of page bodies written by crawler.storage.warc.WarcWriter (response + request
   record per page, gzip member per record, payload index in SQLite), against the store
   stage's raw-page copy (``pipelines.store.save_raw``: one gzip file per page);
 - re-extraction: pages/s of ``crawler.reextract.reextract`` over those 5,000 records (read
@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.reextract import reextract  # noqa: E402
 from crawler.storage import connect  # noqa: E402
-from crawler.warc import PayloadIndex, WarcWriter  # noqa: E402
+from crawler.storage.pages import save_raw  # noqa: E402
+from crawler.storage.warc import PayloadIndex, WarcWriter  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.normalise import normalise  # noqa: E402
-from pipelines.store import save_raw  # noqa: E402
 
 DEMO = ROOT / "demo" / "site"
 DOCUMENT = re.compile(r"(gov/kjj/\d{6}/t\d{8}_\d+|docshare1/doc-\d+|docshare2/news/\d+)\.html$")
@@ -53,7 +53,7 @@ def corpus(pages: int) -> list[tuple[str, bytes]]:
 
 
 def bench_write(root: Path, pages: list[tuple[str, bytes]]) -> tuple[float, list, float]:
-    payloads = PayloadIndex(root / "harvest.db")
+    payloads = PayloadIndex(connect(root / "harvest.db").conn)
     headers = [("Content-Type", "text/html"), ("Server", "bench")]
     started = time.perf_counter()
     with WarcWriter(root, "bench", payloads=payloads) as writer:

@@ -4,7 +4,7 @@ In:  the clean seed texts in tests/fixtures/dedup/00N.txt (Simplified, from the 
 Out: printed figures, all from one run (several minutes on two cores):
 
 - precision and recall of 2,000 planted near-duplicate pairs among 20,000 documents, for
-  MinHash-LSH (crawler.clusters, the code the crawl runs, on a SQLite file) and for the
+  MinHash-LSH (pipelines.dedup.index, the code the crawl runs, on a SQLite file) and for the
   exact-text-hash baseline (pipelines.normalise.content_hash); recall per kind of change;
 - recall of 200 truncated previews (first 40-70% of a document), which the containment test
   is there for;
@@ -31,21 +31,19 @@ import time
 from pathlib import Path
 
 import opencc
-import sqlite_utils
 from datasketch import MinHash
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.clusters import (  # noqa: E402
+from crawler.storage import connect  # noqa: E402
+from pipelines.dedup.index import (  # noqa: E402
     candidates,
-    ensure_cluster_schema,
     index_document,
     likely_candidates,
     save_settings,
 )
-from crawler.storage import configure  # noqa: E402
-from pipelines.neardup import (  # noqa: E402
+from pipelines.dedup.similarity import (  # noqa: E402
     DEFAULTS,
     band_keys,
     signature,
@@ -144,16 +142,11 @@ def plant(rng: random.Random, gen: Generator, sentences: list[str], s2t) -> tupl
 
 
 def archive(path: Path) -> sqlite3.Connection:
-    """A bare archive: the documents columns the dedup code reads, sources, and its schema
-    (no FTS, whose indexing cost belongs to the store stage, not to dedup)."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    configure(conn)  # the archive's own connection settings
-    db = sqlite_utils.Database(conn)
-    db["documents"].create(
-        {"id": int, "text": str, "content_hash": str, "published": str, "length": int}, pk="id"
-    )
-    db["sources"].create({"id": int, "site": str, "document_id": int}, pk="id")
-    ensure_cluster_schema(db)
+    """The archive's own schema and connection settings, without the FTS triggers, whose
+    indexing cost belongs to the store stage, not to dedup."""
+    db = connect(path)
+    for trigger in ("documents_ai", "documents_ad", "documents_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     save_settings(db.conn, DEFAULTS)
     return db.conn
 

@@ -10,15 +10,33 @@ import json
 import os
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from crawler.config import ConfigError, HarvestConfig, load_config
-from crawler.export import export_command
-from crawler.options import config_option, db_option
-from crawler.reextract import reextract_command
-from crawler.storage import StorageError
+from crawler.storage import DEFAULT_DB, StorageError
+
+# Each command imports what it runs when it runs: `harvest --help` and `harvest status` should
+# not wait for Scrapy, trafilatura and OpenCC to load.
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(), help="Config file (default: config.yaml)."
+)
+
+
+def db_option(must_exist: bool = False, help: str = "Archive database.") -> Callable:  # noqa: A002
+    """``--db FILE`` (default ``archive/harvest.db``); ``must_exist`` for commands that only
+    read an archive."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, exists=must_exist),
+        default=str(DEFAULT_DB),
+        show_default=True,
+        help=help,
+    )
 
 
 def _load(config_path: str | None) -> HarvestConfig:
@@ -120,8 +138,8 @@ def crawl_command(
 @db_option()
 def status(db_path: str) -> None:
     """Print a table of sites: last run, result, documents and alerts."""
-    from crawler.health import status_table
     from crawler.storage import connect
+    from crawler.storage.runs import status_table
 
     if not Path(db_path).exists():
         raise click.ClickException(
@@ -182,7 +200,7 @@ def schedule(config_path: str | None, db_path: str, list_only: bool, jitter: int
 )
 def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
     """Browse the archive in Datasette (read-only, bound to 127.0.0.1 unless --host is given)."""
-    from crawler import serve as browse
+    from crawler.browse import serve as browse
 
     if not Path(db_path).exists():
         raise click.ClickException(
@@ -278,17 +296,22 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
     size, permutations or bands in config.yaml. A rebuild holds the archive's write lock until
     it finishes (readers such as Datasette keep working): run it between crawls.
     """
-    from crawler.clusters import configured_settings, rebuild, summarise
     from crawler.storage import connect
+    from pipelines.dedup.index import rebuild, summarise
 
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")
     if do_rebuild:
-        try:
-            settings = configured_settings(config_path)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        lines = rebuild(db_path, progress=not no_progress, settings=settings).lines()
+        from crawler.config import DEFAULT_CONFIG
+        from pipelines.dedup.similarity import NearDupSettings
+
+        # the config file is optional here unless named: without one, the built-in settings
+        settings = (
+            _load(config_path).near_dup_settings()
+            if config_path or DEFAULT_CONFIG.exists()
+            else NearDupSettings()
+        )
+        lines = rebuild(db_path, settings, progress=not no_progress).lines()
     else:
         db = connect(db_path)
         try:
@@ -300,9 +323,64 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
         click.echo(line)
 
 
-# Commands defined in the modules of their stage (each imports its heavy parts only when run).
-cli.add_command(reextract_command)
-cli.add_command(export_command)
+@cli.command("export")
+@click.option("--since", help="Documents first seen at or after this time (ISO 8601, UTC).")
+@click.option("--after-id", type=int, default=0, help="Documents with an id above N (the cursor).")
+@click.option("--site", help="Only documents with a source on this site.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@db_option(must_exist=True)
+def export_command(
+    since: str | None, after_id: int, site: str | None, fmt: str, output: str | None, db_path: str
+) -> None:
+    """Write one record per document version as JSON Lines or CSV, oldest first.
+
+    Pass the printed cursor as --after-id next time to get exactly the documents added since
+    (new crawls and re-extractions alike). --since selects by the time a text was first
+    fetched, so re-extracted versions of old pages are not "since" anything recent. JSON Lines
+    follow crawler/browse/schemas/export-v1.schema.json.
+    """
+    from crawler.browse.export import export
+
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            count, cursor = export(db_path, out, fmt, after_id, since, site)
+    else:
+        count, cursor = export(db_path, sys.stdout, fmt, after_id, since, site)
+    click.echo(f"exported {count} records; next: --after-id {cursor}", err=True)
+
+
+@cli.command("reextract")
+@click.option("--site", help="Only this site's pages.")
+@click.option("--since", help="Only pages fetched at or after this date (YYYY-MM-DD or ISO time).")
+@db_option(must_exist=True, help="Archive database (its WARC files are in warc/ beside it).")
+@click.option("--restart", is_flag=True, help="Ignore the checkpoint of an interrupted run.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def reextract_command(
+    site: str | None, since: str | None, db_path: str, restart: bool, quiet: bool
+) -> None:
+    """Re-run extraction, normalisation and deduplication over archived pages (no network).
+
+    Reads each stored page's WARC record; a page whose text now comes out differently gets a
+    new document version, unchanged pages are left alone; archived document pages that gave
+    no text when crawled are tried again. An interrupted run resumes where it stopped (same
+    --site/--since) unless --restart is given. Exits 1 when a WARC record could not be read.
+    """
+    from crawler.reextract import reextract
+
+    summary = reextract(db_path, site, since, restart=restart, progress=not quiet)
+    if summary.resumed_after:
+        click.echo(f"resumed after source {summary.resumed_after}")
+    click.echo(
+        f"pages: {summary.pages}, changed: {summary.changed}, unchanged: {summary.unchanged}, "
+        f"no text: {summary.empty}, unreadable: {summary.unreadable}, "
+        f"stored for the first time: {summary.recovered}, "
+        f"new documents: {summary.stored.get('new', 0)}"
+    )
+    if summary.unreadable:
+        raise SystemExit(1)
 
 
 def main() -> None:

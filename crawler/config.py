@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,8 +30,11 @@ from pydantic import (
     model_validator,
 )
 
+from crawler import settings as defaults
+from crawler.spiders import FAMILIES
+from pipelines.dedup.similarity import NearDupSettings
+
 DEFAULT_CONFIG = Path("config.yaml")
-FAMILIES = ("gov", "docshare")
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SITE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -46,22 +50,28 @@ class _Strict(BaseModel):
 class Politeness(_Strict):
     """How hard a site may be hit. A site entry may only tighten what it does not set."""
 
-    download_delay: float = Field(2.0, ge=0)
-    concurrent_requests_per_domain: int = Field(2, ge=1, le=16)
-    obey_robots_txt: bool = True
-    autothrottle: bool = True
-    user_agent: str = "harvest/0.1 (+archiving public government reports)"
+    download_delay: float = Field(defaults.DOWNLOAD_DELAY, ge=0)
+    concurrent_requests_per_domain: int = Field(
+        defaults.CONCURRENT_REQUESTS_PER_DOMAIN, ge=1, le=16
+    )
+    obey_robots_txt: bool = defaults.ROBOTSTXT_OBEY
+    autothrottle: bool = defaults.HARVEST_AUTOTHROTTLE
+    user_agent: str = defaults.USER_AGENT
 
 
 class Limits(_Strict):
     """Safety bounds for one run over one site."""
 
-    max_pages: int = Field(2000, ge=1, description="responses per run, list pages included")
-    max_list_pages: int = Field(50, ge=1, description="pagination depth per start URL")
-    download_timeout: float = Field(30, gt=0)
-    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
-    retry_times: int = Field(3, ge=0, le=10)
-    redirect_max_times: int = Field(5, ge=0, le=20)
+    max_pages: int = Field(
+        defaults.HARVEST_MAX_PAGES, ge=1, description="responses per run, list pages included"
+    )
+    max_list_pages: int = Field(
+        defaults.HARVEST_MAX_LIST_PAGES, ge=1, description="pagination depth per start URL"
+    )
+    download_timeout: float = Field(defaults.DOWNLOAD_TIMEOUT, gt=0)
+    max_page_bytes: int = Field(defaults.DOWNLOAD_MAXSIZE, ge=1024)
+    retry_times: int = Field(defaults.RETRY_TIMES, ge=0, le=10)
+    redirect_max_times: int = Field(defaults.REDIRECT_MAX_TIMES, ge=0, le=20)
 
 
 class Incremental(_Strict):
@@ -69,13 +79,13 @@ class Incremental(_Strict):
 
     # List pages are always read; after this many list pages in a row that bring no new
     # document link, pagination stops (``harvest crawl --full`` walks everything).
-    max_known_pages_in_a_row: int = Field(1, ge=1)
+    max_known_pages_in_a_row: int = Field(defaults.HARVEST_MAX_KNOWN_PAGES_IN_A_ROW, ge=1)
     # A known document is fetched again after an interval that halves when its text changed
     # and doubles while it stays the same, within these bounds.
-    min_refetch_hours: float = Field(24, ge=0)
-    max_refetch_days: float = Field(90, gt=0)
+    min_refetch_hours: float = Field(defaults.HARVEST_MIN_REFETCH_HOURS, ge=0)
+    max_refetch_days: float = Field(defaults.HARVEST_MAX_REFETCH_DAYS, gt=0)
     # Send If-None-Match / If-Modified-Since with the ETag / Last-Modified the site gave.
-    conditional_requests: bool = True
+    conditional_requests: bool = defaults.HARVEST_CONDITIONAL_REQUESTS
 
 
 class Links(_Strict):
@@ -141,12 +151,12 @@ def _check_cron(expression: str) -> str:
 
 
 class Defaults(_Strict):
-    schedule: str = "17 3 * * *"
+    schedule: str = defaults.HARVEST_SCHEDULE
     # Cron times are read in this zone: night-time crawls should be night-time for the sites.
-    timezone: str = "Asia/Shanghai"
+    timezone: str = defaults.HARVEST_TIMEZONE
     # Seconds of random delay added to each scheduled start, so sites sharing a cron line
     # do not all start in the same second.
-    jitter: int = Field(120, ge=0, le=3600)
+    jitter: int = Field(defaults.HARVEST_JITTER, ge=0, le=3600)
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
     incremental: Incremental = Incremental()
@@ -170,7 +180,7 @@ class Site(_Strict):
     """One site to harvest, read by the spider of its ``family``."""
 
     name: str
-    family: Literal["gov", "docshare"]
+    family: str
     description: str = ""
     start_urls: tuple[str, ...] = Field(..., min_length=1)
     allowed_domains: tuple[str, ...] = Field(..., min_length=1)
@@ -180,6 +190,13 @@ class Site(_Strict):
     limits: Limits = Limits()
     incremental: Incremental = Incremental()
     enabled: bool = True
+
+    @field_validator("family")
+    @classmethod
+    def _family(cls, value: str) -> str:
+        if value not in FAMILIES:
+            raise ValueError(f"unknown family {value!r}; known: {', '.join(FAMILIES)}")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -216,7 +233,7 @@ class ResolvedSite(_Strict):
     """A site with its defaults merged in: what spiders and the scheduler read."""
 
     name: str
-    family: Literal["gov", "docshare"]
+    family: str
     description: str
     start_urls: tuple[str, ...]
     allowed_domains: tuple[str, ...]
@@ -229,11 +246,7 @@ class ResolvedSite(_Strict):
 
 
 def _check_dedup(values: dict[str, int | float]) -> dict[str, int | float]:
-    """The near-duplicate settings (pipelines.neardup.NearDupSettings field names)."""
-    from dataclasses import fields
-
-    from pipelines.neardup import NearDupSettings
-
+    """The near-duplicate settings (pipelines.dedup.similarity.NearDupSettings field names)."""
     known = {f.name for f in fields(NearDupSettings)}
     unknown = sorted(set(values) - known)
     if unknown:
@@ -266,13 +279,17 @@ class _File(_Strict):
 class HarvestConfig(_Strict):
     path: str
     sites: tuple[ResolvedSite, ...]
-    timezone: str = "Asia/Shanghai"
-    jitter: int = 120
+    timezone: str = defaults.HARVEST_TIMEZONE
+    jitter: int = defaults.HARVEST_JITTER
     dedup: dict[str, int | float] = Field(default_factory=dict)
 
     def scrapy_settings(self) -> dict[str, int | float]:
         """The whole-archive settings of this file as Scrapy settings (``HARVEST_DEDUP_*``)."""
         return {f"HARVEST_DEDUP_{k.upper()}": v for k, v in self.dedup.items()}
+
+    def near_dup_settings(self) -> NearDupSettings:
+        """The near-duplicate settings: built-in defaults with this file's ``dedup:`` on top."""
+        return NearDupSettings(**self.dedup)
 
     def site(self, name: str) -> ResolvedSite:
         for site in self.sites:

@@ -1,7 +1,8 @@
 """The one item that flows from the spiders through every pipeline stage.
 
 A spider fills the *fetched* fields; each pipeline stage adds its own (extract: title, text,
-metadata; normalise: Simplified text and hashes; dedup: document id; store writes it out).
+metadata; normalise: Simplified text and hashes; dedup: its near-duplicate key; store writes
+it out).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import scrapy
 class PageItem(scrapy.Item):
     # fetched, set by the spider
     site = scrapy.Field()  # config site name
-    family = scrapy.Field()  # spider family: gov | docshare
+    family = scrapy.Field()  # spider family (crawler.spiders.FAMILIES)
+    primary_source = scrapy.Field()  # the family publishes originals (government sites)
     url = scrapy.Field()  # the URL as linked (request URL before redirects)
     final_url = scrapy.Field()  # response.url after redirects
     status = scrapy.Field()  # HTTP status
@@ -40,6 +42,6 @@ class PageItem(scrapy.Item):
     script = scrapy.Field()  # script of the page: "traditional" | "simplified"
     content_hash = scrapy.Field()  # sha1 of the dedup-normalised text
 
-    # dedup / store stages
-    document_id = scrapy.Field()
-    duplicate_of = scrapy.Field()  # document id when an identical text was already stored
+    # dedup stage (pipelines.dedup.pipeline)
+    dedup_shingles = scrapy.Field()  # set of character shingles of the masked dedup form
+    dedup_signature = scrapy.Field()  # their MinHash signature (list of ints)

@@ -6,14 +6,15 @@ Out: for every page whose re-extracted text differs from its current document, t
      writes a crawl would make (a new document, or a link to an existing one with that text, a
      ``document_versions`` row, near-duplicate clustering), through the crawl's own stages:
      ``pipelines.extract.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline`` ->
-     ``pipelines.dedup.DedupPipeline`` -> ``crawler.storage.store_pages``. Pages whose text is
+     ``pipelines.dedup.pipeline.DedupPipeline`` -> ``crawler.storage.pages.store_pages`` with
+     the near-duplicate index. Pages whose text is
      unchanged are not written at all. Then the document pages the crawl archived but stored
      nothing for (no text came out then) are tried again, found through the CDXJ indexes.
      Returns (and prints) a :class:`Summary`.
 
 Each page is rebuilt as the crawl saw it: the body from its response record (a revisit's from
 the original record), the status and headers of that response, and the list page URL, link
-title and date from the named fields of its request record (crawler.archiving).
+title and date from the named fields of its request record (``LISTING_FIELDS``).
 
 Restartable: sources are processed in id order in batches, each stored in one transaction,
 and a checkpoint (table ``reextract_checkpoints``, one row per site/since selection) records
@@ -26,35 +27,32 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import click
+from scrapy.exceptions import DropItem
+from tqdm import tqdm
 
-from crawler.options import db_option
-from crawler.storage import connect, store_pages
-
-# The stages (trafilatura, OpenCC, Scrapy) load in Reextractor, not when `harvest` starts.
-if TYPE_CHECKING:
-    from crawler.items import PageItem
+from crawler.items import PageItem
+from crawler.spiders import FAMILIES
+from crawler.storage import connect
+from crawler.storage.pages import page_row, save_raw, store_pages
+from crawler.storage.warc import (
+    LISTING_FIELDS,
+    WARC_DIR,
+    PayloadIndex,
+    WarcReader,
+    archive_root_of,
+    iter_index,
+    site_of,
+)
+from pipelines.dedup.index import NearDuplicateIndex, stored_settings
+from pipelines.dedup.pipeline import DedupPipeline
+from pipelines.extract import ExtractPipeline
+from pipelines.normalise import NormalisePipeline
+from pipelines.text import utc_now
 
 logger = logging.getLogger(__name__)
-
-CHECKPOINT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS reextract_checkpoints (
-    selection TEXT PRIMARY KEY,
-    last_source_id INTEGER NOT NULL,
-    started TEXT NOT NULL,
-    updated TEXT NOT NULL
-)
-"""
-
-_LISTING = {
-    "list_url": "Harvest-List-URL",
-    "list_title": "Harvest-List-Title",
-    "list_date": "Harvest-List-Date",
-}
 
 
 @dataclass
@@ -67,17 +65,6 @@ class Summary:
     recovered: int = 0  # archived document pages the crawl stored no text for, stored now
     resumed_after: int | None = None  # source id of the checkpoint resumed from
     stored: dict[str, int] = field(default_factory=dict)  # store_pages counts
-
-
-def store_row_of(item: PageItem) -> dict[str, Any]:
-    """The row ``store_pages`` takes, built by the store stage's own function."""
-    from pipelines.store import store_row
-
-    return store_row(item)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _selection(site: str | None, since: str | None) -> str:
@@ -99,51 +86,47 @@ class Reextractor:
     """Holds the stages, the reader and the database for one re-extraction run."""
 
     def __init__(self, db_path: str | Path, batch_size: int = 50) -> None:
-        from crawler.clusters import stored_settings
-        from crawler.warc import PayloadIndex, WarcReader, archive_root_of
-        from pipelines.dedup import DedupPipeline
-        from pipelines.extract import ExtractPipeline
-        from pipelines.normalise import NormalisePipeline
-
         self.db_path = str(db_path)
         self.db = connect(self.db_path)
         self.conn: sqlite3.Connection = self.db.conn
-        self.conn.execute(CHECKPOINT_SCHEMA)
         self.batch_size = batch_size
-        self.payloads = PayloadIndex(self.db_path)
+        self.payloads = PayloadIndex(self.conn)
         self.root = archive_root_of(self.db_path)
         self.reader = WarcReader(self.root, self.payloads)
         self.extract = ExtractPipeline()
         self.normalise = NormalisePipeline()
-        self.dedup = DedupPipeline(self.db_path, settings=stored_settings(self.conn))
-        self.dedup.open_spider()
-        self.families = dict(self.conn.execute("SELECT site, family FROM site_families"))
+        # the index's own settings: re-extraction must not change the shape of the index
+        settings = stored_settings(self.conn)
+        self.dedup = DedupPipeline(settings)
+        self.index = NearDuplicateIndex(settings)
+        self.families = dict(
+            self.conn.execute("SELECT site, family FROM sources WHERE family IS NOT NULL")
+        )
 
     def close(self) -> None:
-        self.dedup.close_spider()
         self.reader.close()
         self.payloads.close()
         self.db.close()
 
     def item_of(self, source: dict[str, Any]) -> PageItem:
         """The item the spider made when it fetched this page, rebuilt from the archive."""
-        from crawler.items import PageItem
-
         location = (source["warc_file"], source["warc_offset"], source["warc_length"])
         response = self.reader.response(*location)
         listing = self.reader.request_fields(*location)
+        family = source.get("family") or self.families.get(source["site"])
         return PageItem(
             site=source["site"],
-            family=self.families.get(source["site"]),
+            family=family,
+            primary_source=family in FAMILIES and FAMILIES[family].primary_source,
             url=source["url"],
             final_url=source["final_url"] or response.url,
             status=response.status,
             headers=response.headers,
             body=response.body,
             fetched_at=source["fetched_at"],
-            list_url=listing.get(_LISTING["list_url"], source.get("list_url")),
-            list_title=listing.get(_LISTING["list_title"]),
-            list_date=listing.get(_LISTING["list_date"], source.get("list_date")),
+            list_url=listing.get(LISTING_FIELDS["list_url"], source.get("list_url")),
+            list_title=listing.get(LISTING_FIELDS["list_title"]),
+            list_date=listing.get(LISTING_FIELDS["list_date"], source.get("list_date")),
             warc_file=source["warc_file"],
             warc_offset=source["warc_offset"],
             warc_length=source["warc_length"],
@@ -152,8 +135,6 @@ class Reextractor:
 
     def process(self, source: dict[str, Any], summary: Summary) -> dict[str, Any] | None:
         """A store row when the page's text changed, else None (and the summary counts why)."""
-        from scrapy.exceptions import DropItem
-
         summary.pages += 1
         try:
             item = self.item_of(source)
@@ -171,12 +152,10 @@ class Reextractor:
             summary.unchanged += 1
             return None
         item = self.dedup.process_item(item)
-        row = store_row_of(item)
+        row = page_row(item)
         if source["raw_path"]:
             row["raw_path"], row["body_sha1"] = source["raw_path"], source["body_sha1"]
         else:  # a page stored for the first time: keep its raw copy as the crawl would
-            from pipelines.store import save_raw
-
             row["raw_path"], row["body_sha1"] = save_raw(
                 self.root / "raw", item["site"], item["body"]
             )
@@ -192,8 +171,6 @@ class Reextractor:
 
         Found from the CDXJ indexes: a response whose URL no source has and whose request
         record names the list page that linked it (list pages and robots.txt name none)."""
-        from crawler.warc import WARC_DIR, iter_index, site_of
-
         redirected = {
             row[0]
             for row in self.conn.execute("SELECT final_url FROM sources WHERE final_url != url")
@@ -222,7 +199,7 @@ class Reextractor:
                 int(entry["offset"]),
                 int(entry["length"]),
             )
-            if not self.reader.request_fields(*location).get(_LISTING["list_url"]):
+            if not self.reader.request_fields(*location).get(LISTING_FIELDS["list_url"]):
                 continue
             found.append(
                 {
@@ -247,7 +224,7 @@ class Reextractor:
     def store(self, rows: list[dict[str, Any]], summary: Summary) -> None:
         if not rows:
             return
-        for key, value in store_pages(self.db, rows, fetched=False).items():
+        for key, value in store_pages(self.db, rows, fetched=False, link=self.index).items():
             summary.stored[key] = summary.stored.get(key, 0) + value
 
     def run(
@@ -268,14 +245,13 @@ class Reextractor:
         summary.resumed_after = checkpoint[0] if checkpoint else None
         if not checkpoint:
             self.conn.execute(
-                "INSERT INTO reextract_checkpoints VALUES (?, 0, ?, ?)", [selection, _now(), _now()]
+                "INSERT INTO reextract_checkpoints VALUES (?, 0, ?, ?)",
+                [selection, utc_now(), utc_now()],
             )
         where, params = _where(site, since)
         total = self.conn.execute(
             f"SELECT count(*) FROM sources s WHERE {where} AND s.id > ?", [*params, after]
         ).fetchone()[0]
-        from tqdm import tqdm
-
         rows_of = self.conn.cursor()
         rows_of.row_factory = sqlite3.Row  # on this cursor only: store_pages shares the conn
         with tqdm(total=total, unit="page", disable=not progress, desc="reextract") as bar:
@@ -298,7 +274,7 @@ class Reextractor:
                 self.conn.execute(
                     "UPDATE reextract_checkpoints SET last_source_id = ?, updated = ?"
                     " WHERE selection = ?",
-                    [after, _now(), selection],
+                    [after, utc_now(), selection],
                 )
                 bar.update(len(batch))
                 bar.set_postfix(changed=summary.changed, refresh=False)
@@ -333,32 +309,3 @@ def reextract(
         return runner.run(site, since, restart, progress)
     finally:
         runner.close()
-
-
-@click.command("reextract")
-@click.option("--site", help="Only this site's pages.")
-@click.option("--since", help="Only pages fetched at or after this date (YYYY-MM-DD or ISO time).")
-@db_option(must_exist=True, help="Archive database (its WARC files are in warc/ beside it).")
-@click.option("--restart", is_flag=True, help="Ignore the checkpoint of an interrupted run.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def reextract_command(
-    site: str | None, since: str | None, db_path: str, restart: bool, quiet: bool
-) -> None:
-    """Re-run extraction, normalisation and deduplication over archived pages (no network).
-
-    Reads each stored page's WARC record; a page whose text now comes out differently gets a
-    new document version, unchanged pages are left alone; archived document pages that gave
-    no text when crawled are tried again. An interrupted run resumes where it stopped (same
-    --site/--since) unless --restart is given. Exits 1 when a WARC record could not be read.
-    """
-    summary = reextract(db_path, site, since, restart=restart, progress=not quiet)
-    if summary.resumed_after:
-        click.echo(f"resumed after source {summary.resumed_after}")
-    click.echo(
-        f"pages: {summary.pages}, changed: {summary.changed}, unchanged: {summary.unchanged}, "
-        f"no text: {summary.empty}, unreadable: {summary.unreadable}, "
-        f"stored for the first time: {summary.recovered}, "
-        f"new documents: {summary.stored.get('new', 0)}"
-    )
-    if summary.unreadable:
-        raise SystemExit(1)

@@ -24,6 +24,7 @@ from scrapy.settings import Settings
 from crawler.config import ResolvedSite
 from crawler.locks import SiteLock, SiteLocked
 from crawler.storage import connect
+from pipelines.text import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def _crawl(
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         log_file = Path(log_dir) / f"crawl-{stamp}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(UTC).isoformat(timespec="seconds")
+    started = utc_now()
     process = CrawlerProcess(scrapy_settings(db_path, log_file, overrides))
     if log_file is not None:
         # Scrapy logs everything to the file; the terminal gets warnings and errors only

@@ -1,5 +1,8 @@
-"""Scrapy settings shared by every site; per-site politeness and limits come from config.yaml
-(applied by crawler.spiders.base.SiteSpider.from_crawler)."""
+"""Scrapy settings shared by every site, and the ONLY home of harvest's built-in defaults.
+
+``crawler.config`` takes its defaults from here; ``config.yaml``'s ``defaults:`` and each site
+entry override them per spider (applied by crawler.spiders.base.SiteSpider.from_crawler).
+"""
 
 BOT_NAME = "harvest"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -9,13 +12,13 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ROBOTSTXT_OBEY = True
 USER_AGENT = "harvest/0.1 (+archiving public government reports)"
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 2.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 3.0
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
 AUTOTHROTTLE_ENABLED = True
@@ -29,7 +32,7 @@ HTTPERROR_ALLOW_ALL = True
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 300,
-    "pipelines.dedup.DedupPipeline": 500,
+    "pipelines.dedup.pipeline.DedupPipeline": 500,
     "pipelines.store.StorePipeline": 900,
 }
 
@@ -40,7 +43,7 @@ HARVEST_RAW_DIR = "archive/raw"
 # Every response is also written to WARC under <archive>/warc/ (crawler/archiving.py). 950 is
 # above every built-in middleware: it sees bodies before decompression, 3xx before redirects.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.archiving.WarcArchiveMiddleware": 950,
+    "crawler.middlewares.WarcArchiveMiddleware": 950,
     # Scrapy's retries with a growing wait before each (crawler/middlewares.py)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -51,6 +54,29 @@ HARVEST_WARC_ENABLED = True
 HARVEST_WARC_MAX_BYTES = 1024**3  # rotate WARC files at 1 GB
 HARVEST_WARC_GZIP_LEVEL = 6
 HARVEST_WARC_REVISITS = True  # identical payloads as revisit records
+
+# Defaults of config.yaml's `defaults:` (crawler.config) beyond the Scrapy settings above.
+HARVEST_SCHEDULE = "17 3 * * 1"  # Mondays at 03:17 (cron), outside office hours
+HARVEST_TIMEZONE = "Asia/Shanghai"  # cron times are read in the sites' own zone
+HARVEST_JITTER = 120  # seconds of random delay added to each scheduled start
+HARVEST_AUTOTHROTTLE = True
+HARVEST_MAX_PAGES = 500  # responses per run of one site, list pages included
+HARVEST_MAX_LIST_PAGES = 20  # pagination depth per start URL
+HARVEST_MAX_KNOWN_PAGES_IN_A_ROW = 1  # list pages with no new link before pagination stops
+HARVEST_MIN_REFETCH_HOURS = 24.0
+HARVEST_MAX_REFETCH_DAYS = 90.0
+HARVEST_CONDITIONAL_REQUESTS = True
+HARVEST_BATCH_SIZE = 20  # pages per store transaction
+
+# Near-duplicate detection (pipelines.dedup.similarity.NearDupSettings; config.yaml `dedup:`).
+HARVEST_DEDUP_SHINGLE_SIZE = 5  # characters per shingle
+HARVEST_DEDUP_NUM_PERM = 256  # MinHash permutations
+HARVEST_DEDUP_BANDS = 64  # LSH bands (x 4 rows = 256 permutations)
+HARVEST_DEDUP_JACCARD = 0.6
+HARVEST_DEDUP_CONTAINMENT = 0.8
+HARVEST_DEDUP_MIN_SHINGLES = 100
+HARVEST_DEDUP_RECYCLED_DROP = 0.01
+HARVEST_DEDUP_MAX_CANDIDATES = 100
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -13,6 +13,9 @@ from typing import Any
 import yaml
 
 from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, PROJECT_ROOT
+from crawler.storage.pages import store_pages
+from pipelines.dedup.index import NearDuplicateIndex
+from pipelines.dedup.similarity import NearDupSettings
 
 
 def harvest(
@@ -101,3 +104,10 @@ def query_archive(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple]
         return []
     finally:
         conn.close()
+
+
+def store_linked(db: Any, rows: Sequence[dict[str, Any]], *args: Any, **kwargs: Any) -> dict:
+    """``store_pages`` as the store stage calls it: with the near-duplicate index linking and
+    clustering every page in the same transaction."""
+    index = NearDuplicateIndex(NearDupSettings()).open(db.conn)
+    return store_pages(db, rows, *args, link=index, **kwargs)

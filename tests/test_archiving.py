@@ -14,8 +14,9 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archiving import WarcArchiveMiddleware
-from crawler.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
+from crawler.middlewares import WarcArchiveMiddleware
+from crawler.storage import connect
+from crawler.storage.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
 from pipelines.extract import extract
 from pipelines.normalise import normalise
 from tests.helpers import crawl_demo
@@ -179,7 +180,7 @@ def test_a_cut_file_is_repaired_when_the_next_crawl_opens(crawled, tmp_path):
     size = newest.stat().st_size
     with newest.open("r+b") as fh:
         fh.truncate(size - 100)
-    payloads = PayloadIndex(root / "harvest.db")
+    payloads = PayloadIndex(connect(root / "harvest.db").conn)
     writer = WarcWriter(root, "demo_gov", payloads=payloads)
     writer.close()
     payloads.close()

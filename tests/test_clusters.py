@@ -11,17 +11,13 @@ from click.testing import CliRunner
 from scrapy.utils.test import get_crawler
 
 from crawler.cli import cli
-from crawler.clusters import (
-    DedupSettingsMismatch,
-    canonical_key,
-    cluster_map,
-    rebuild,
-    save_settings,
-)
-from crawler.storage import connect, store_pages
-from pipelines.dedup import DedupPipeline
-from pipelines.neardup import NearDupSettings
+from crawler.storage import connect
+from pipelines.dedup.canonical import Member, canonical_key
+from pipelines.dedup.index import DedupSettingsMismatch, cluster_map, rebuild, save_settings
+from pipelines.dedup.pipeline import DedupPipeline
+from pipelines.dedup.similarity import NearDupSettings, signature, text_shingles
 from pipelines.normalise import normalise
+from tests.helpers import store_linked
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
 
@@ -38,6 +34,7 @@ def page(url: str, text: str, site: str, family: str, published: str | None = No
         "final_url": url,
         "site": site,
         "family": family,
+        "primary_source": int(family == "gov"),
         "status": 200,
         "fetched_at": "2026-11-25T10:00:00+00:00",
         "title": url.rsplit("/", 1)[-1],
@@ -86,8 +83,8 @@ def members(db, cluster_id: int) -> list[tuple]:
 def demo(tmp_path):
     db = connect(tmp_path / "demo.db")
     rows = demo_pages()
-    store_pages(db, rows[:3])  # two batches: the index must carry over between them
-    store_pages(db, rows[3:])
+    store_linked(db, rows[:3])  # two batches: the index must carry over between them
+    store_linked(db, rows[3:])
     yield db
     db.close()
 
@@ -169,27 +166,30 @@ def test_dedup_command_rebuilds_with_a_summary(demo, tmp_path):
 
 def test_canonical_rule_order():
     """gov before doc-share, then earliest published, then longest text, then lowest id."""
-    docshare_early_long = canonical_key(False, "2019-01-01", 9000, 1)
-    gov_late_short = canonical_key(True, "2020-01-01", 100, 2)
+    docshare_early_long = canonical_key(Member(1, "2019-01-01", 9000, False))
+    gov_late_short = canonical_key(Member(2, "2020-01-01", 100, True))
     assert min(docshare_early_long, gov_late_short) == gov_late_short
-    assert canonical_key(True, "2019-01-01", 100, 3) < canonical_key(True, "2020-01-01", 9000, 1)
-    assert canonical_key(True, None, 9000, 1) > canonical_key(True, "2025-01-01", 10, 2)
-    assert canonical_key(False, "2019-01-01", 5000, 9) < canonical_key(False, "2019-01-01", 4000, 1)
-    assert canonical_key(False, None, 10, 1) < canonical_key(False, None, 10, 2)
+    def key(primary: bool, published: str | None, length: int, document_id: int):
+        return canonical_key(Member(document_id, published, length, primary))
+
+    assert key(True, "2019-01-01", 100, 3) < key(True, "2020-01-01", 9000, 1)
+    assert key(True, None, 9000, 1) > key(True, "2025-01-01", 10, 2)
+    assert key(False, "2019-01-01", 5000, 9) < key(False, "2019-01-01", 4000, 1)
+    assert key(False, None, 10, 1) < key(False, None, 10, 2)
 
 
 def test_canonical_moves_to_a_government_copy_arriving_later(tmp_path):
     db = connect(tmp_path / "a.db")
     report = text_of("002")
     preview = report[: len(report) * 2 // 3]
-    store_pages(db, [page("http://docs/1.html", report, "docs", "docshare", "2018-01-01")])
-    store_pages(db, [page("http://docs/2.html", preview, "docs", "docshare", "2017-01-01")])
+    store_linked(db, [page("http://docs/1.html", report, "docs", "docshare", "2018-01-01")])
+    store_linked(db, [page("http://docs/2.html", preview, "docs", "docshare", "2017-01-01")])
     ids = ids_by_url(db)
     full, partial = ids["http://docs/1.html"], ids["http://docs/2.html"]
     # both doc-share: the earlier date wins, even for the preview
     assert members(db, full)[1][:2] == (partial, 1)
     # an exact copy of the full text on a government site: same document, now canonical
-    store_pages(db, [page("http://gov/1.html", report, "gov", "gov", "2019-01-01")])
+    store_linked(db, [page("http://gov/1.html", report, "gov", "gov", "2019-01-01")])
     assert ids_by_url(db)["http://gov/1.html"] == full
     assert [m[:2] for m in members(db, full)] == [(full, 1), (partial, 0)]
     assert db.execute("SELECT is_canonical FROM documents WHERE id = ?", [partial]).fetchone() == (
@@ -202,7 +202,7 @@ def test_traditional_copy_in_the_same_batch_joins_its_original(tmp_path):
     db = connect(tmp_path / "a.db")
     simplified = text_of("003")
     traditional = opencc.OpenCC("s2t").convert(simplified).replace("區", "區(qū)")
-    store_pages(
+    store_linked(
         db,
         [
             page("http://mirror/3.html", traditional, "mirror", "docshare", "2018-07-12"),
@@ -223,28 +223,28 @@ def item(url: str, text: str, **extra) -> dict:
     return {"url": url, "site": "docs", "family": "docshare", **normalised, **extra}
 
 
-def test_dedup_stage_finds_exact_copies_and_the_store_stage_near_ones(tmp_path):
-    path = tmp_path / "a.db"
-    db = connect(path)
-    store_pages(db, [page("http://mirror/news/1.html", text_of("000_seed"), "m", "docshare")])
-    db.close()
-    crawler = get_crawler(settings_dict={"HARVEST_DB": str(path)})
+def test_dedup_stage_signs_texts_and_the_store_stage_counts_exact_copies(tmp_path):
+    crawler = get_crawler(settings_dict={"HARVEST_DEDUP_SHINGLE_SIZE": 4})
     crawler.stats.open_spider()
     pipeline = DedupPipeline.from_crawler(crawler)
-    pipeline.open_spider()
-    try:
-        recycled = pipeline.process_item(item("http://docs37/doc-1.html", text_of("001_seed")))
-        exact = pipeline.process_item(item("http://gov/copy.html", text_of("000_seed")))
-        again = pipeline.process_item(item("http://mirror/news/1.html", text_of("000_seed")))
-    finally:
-        pipeline.close_spider()
-    assert recycled["duplicate_of"] is None
-    assert exact["duplicate_of"] == 1
-    assert again["duplicate_of"] is None  # the same URL fetched again is no duplicate
-    assert crawler.stats.get_stats()["harvest/dedup/exact_duplicates"] == 1
+    signed = pipeline.process_item(item("http://docs37/doc-1.html", text_of("001_seed")))
+    settings = NearDupSettings(shingle_size=4)
+    assert signed["dedup_shingles"] == text_shingles(signed["text"], settings)
+    assert signed["dedup_signature"] == signature(signed["dedup_shingles"], settings)
+    assert crawler.stats.get_stats()["harvest/dedup/signed"] == 1
+
+    path = tmp_path / "a.db"
+    db = connect(path)
+    store_linked(db, [page("http://mirror/news/1.html", text_of("000_seed"), "m", "docshare")])
+    counts = store_linked(db, [page("http://gov/copy.html", text_of("000_seed"), "g", "gov")])
+    assert (counts["new"], counts["copies"]) == (0, 1)
+    # the same URL fetched again is no copy
+    again = store_linked(db, [page("http://gov/copy.html", text_of("000_seed"), "g", "gov")])
+    assert (again["new"], again["copies"], again["unchanged"]) == (0, 0, 1)
+    db.close()
     # near duplicates are found once, inside the store transaction
     db = connect(path)
-    counts = store_pages(
+    counts = store_linked(
         db,
         [
             page("http://docs37/doc-1.html", text_of("001_seed"), "d", "docshare"),
@@ -275,7 +275,7 @@ def test_index_refuses_other_shape_settings_until_rebuilt(demo, tmp_path):
 
 def test_empty_texts_are_clustered_alone_and_not_indexed(tmp_path):
     db = connect(tmp_path / "a.db")
-    store_pages(
+    store_linked(
         db,
         [
             page("http://gov/404.html", "", "gov", "gov"),

@@ -7,6 +7,7 @@ import copy
 import pytest
 import yaml
 
+from crawler import settings as defaults
 from crawler.config import ConfigError, load_config, parse_config
 
 GOOD = {
@@ -18,7 +19,7 @@ GOOD = {
             "start_urls": ["https://www.example.gov.cn/kjj/gzzj/index.html"],
             "allowed_domains": ["www.example.gov.cn"],
             "links": {"document": [r"/\d{6}/t\d{8}_\d+\.html$"], "next": [r"index_\d+\.html$"]},
-            "politeness": {"concurrent_requests_per_domain": 1},
+            "politeness": {"concurrent_requests_per_domain": 2},
             "limits": {"max_list_pages": 5},
         },
         {
@@ -47,11 +48,11 @@ def test_defaults_are_merged_and_site_values_win():
     assert kjj.schedule == "0 4 * * *"
     assert docs.schedule == "30 2 * * 1"
     assert kjj.politeness.download_delay == 3
-    assert kjj.politeness.concurrent_requests_per_domain == 1
-    assert docs.politeness.concurrent_requests_per_domain == 2
+    assert kjj.politeness.concurrent_requests_per_domain == 2
+    assert docs.politeness.concurrent_requests_per_domain == 1  # crawler/settings.py default
     assert kjj.politeness.obey_robots_txt is True
     assert kjj.limits.max_list_pages == 5
-    assert docs.limits.max_list_pages == 50
+    assert docs.limits.max_list_pages == defaults.HARVEST_MAX_LIST_PAGES == 20
     assert kjj.links.matches("document", "https://www.example.gov.cn/kjj/201906/t20190628_1.html")
     assert not kjj.links.matches("document", "https://www.example.gov.cn/kjj/index_1.html")
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.browse.search import search
 from crawler.config import load_config
 from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
-from crawler.storage import connect, search
+from crawler.storage import connect
 from tests.helpers import crawl_demo, harvest
 
 # Boilerplate that must never reach stored text (the scorer's list of leaks).

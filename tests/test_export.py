@@ -13,9 +13,10 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from crawler.browse.export import FIELDS, SCHEMA_FILE, export
 from crawler.cli import cli
-from crawler.export import FIELDS, SCHEMA_FILE, export
-from crawler.storage import connect, store_pages
+from crawler.storage import connect
+from tests.helpers import store_linked
 
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
@@ -49,10 +50,10 @@ def page(n: int, site: str = "gov_a", fetched_at: str = "2026-11-01T08:00:00+00:
 def db_path(tmp_path) -> Path:
     path = tmp_path / "harvest.db"
     db = connect(path)
-    store_pages(db, [page(n) for n in range(1, 6)])
+    store_linked(db, [page(n) for n in range(1, 6)])
     # an exact copy of report 1 on a doc-share site: a second source, not a second record
     copy = page(1, site="share_b", fetched_at="2026-11-02T08:00:00+00:00")
-    store_pages(db, [copy])
+    store_linked(db, [copy])
     db.close()
     return path
 
@@ -93,8 +94,8 @@ def test_schema_rejects_a_record_of_another_shape(db_path):
 def test_after_id_returns_exactly_the_new_rows(db_path):
     _, cursor = records(db_path)
     db = connect(db_path)
-    store_pages(db, [page(n, fetched_at="2026-11-25T10:00:00+00:00") for n in (6, 7)])
-    store_pages(db, [page(3, site="share_b")])  # a new source of an old text: no new version
+    store_linked(db, [page(n, fetched_at="2026-11-25T10:00:00+00:00") for n in (6, 7)])
+    store_linked(db, [page(3, site="share_b")])  # a new source of an old text: no new version
     db.close()
     found, next_cursor = records(db_path, after_id=cursor)
     assert [r["document_id"] for r in found] == [6, 7] and next_cursor == 7
@@ -103,7 +104,7 @@ def test_after_id_returns_exactly_the_new_rows(db_path):
 
 def test_since_returns_the_texts_first_seen_from_then_on(db_path):
     db = connect(db_path)
-    store_pages(db, [page(n, fetched_at="2026-11-25T10:00:00+00:00") for n in (6, 7)])
+    store_linked(db, [page(n, fetched_at="2026-11-25T10:00:00+00:00") for n in (6, 7)])
     db.close()
     found, _ = records(db_path, since="2026-11-25T10:00:00+00:00")
     assert [r["document_id"] for r in found] == [6, 7]

@@ -10,7 +10,7 @@ import opencc
 import pytest
 from scrapy.settings import Settings
 
-from pipelines.neardup import (
+from pipelines.dedup.similarity import (
     DEFAULTS,
     NearDupSettings,
     band_keys,

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 import pipelines.extract
+from crawler.browse.export import SCHEMA_FILE, export
 from crawler.cli import cli
 from crawler.demo import serve_directory
-from crawler.export import SCHEMA_FILE, export
 from crawler.reextract import reextract
 from tests.helpers import crawl_demo
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from crawler.serve import build_datasette
-from crawler.storage import connect, store_pages
+from crawler.browse.serve import build_datasette
+from crawler.storage import connect
 from pipelines.normalise import content_hash
+from tests.helpers import store_linked
 
 GOV_2019 = (
     "一、上半年工作情况\n"
@@ -39,16 +40,6 @@ EDU_PLAN = (
     "一、总体目标\n推进义务教育均衡发展，改善乡村学校办学条件。\n二、主要措施\n落实教师培训计划。"
 )
 RECYCLED = "一、工作回顾\n2021年，我局围绕中心工作，扎实推进各项任务落实。\n二、存在问题\n工作作风有待改进。"
-
-LATER_TABLES = (
-    "alerts",
-    "dedup_signatures",
-    "dedup_bands",
-    "dedup_links",
-    "document_clusters",
-    "site_families",
-    "dedup_settings",
-)
 
 GOV = "http://www.kjj.example.gov.cn/xxgk/201906/t20190628_1.html"
 GOV_COPY = "http://www.kjj.example.gov.cn/zwgk/201906/t20190628_1.html"
@@ -80,12 +71,13 @@ def page(url: str, site: str, title: str, text: str, **fields: Any) -> dict[str,
 def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
     """A demo-like archive at ``path``; returns document ids by name.
 
-    ``clusters=True`` adds the near-duplicate columns the dedup stage will add (cluster_id,
-    is_canonical) and puts the government report and its doc-share preview in one cluster.
+    Its texts are too short for the near-duplicate index to link, so every document is a
+    cluster of its own; ``clusters=True`` then puts the government report and its doc-share
+    preview in one cluster (similarity 0.87), as the index does for longer texts.
     """
     db = connect(path)
     kj = {"agency": "科技局", "region": "某市", "year": 2019, "period": "上半年"}
-    store_pages(
+    store_linked(
         db,
         [
             page(
@@ -158,39 +150,23 @@ def build_archive(path: Path, clusters: bool = False) -> dict[str, int]:
             ("recycled", RECYCLED),
         ]
     }
-    strip_later_schema(db.conn)
     if clusters:
-        db.execute("ALTER TABLE documents ADD COLUMN cluster_id INTEGER")
-        db.execute("ALTER TABLE documents ADD COLUMN is_canonical INTEGER")
-        # Singletons are clusters of one, as the dedup stage stores them.
-        db.execute("UPDATE documents SET cluster_id = id, is_canonical = 1")
-        db.execute(
-            "UPDATE documents SET cluster_id = ?, is_canonical = (id = ?) WHERE id IN (?, ?)",
-            [ids["gov"], ids["gov"], ids["gov"], ids["docs"]],
-        )
+        cluster(db.conn, canonical=ids["gov"], member=ids["docs"], similarity=0.87)
     db.close()
     return ids
 
 
-def strip_later_schema(conn: sqlite3.Connection) -> None:
-    """Remove the near-duplicate and alert schema ``connect`` may create: each test picks its own.
-
-    Clustering and alerts are being built alongside this module; the browse layer must work both
-    before they land (no cluster columns, no alerts table) and after.
-    """
-    objects = {name: kind for name, kind in conn.execute("SELECT name, type FROM sqlite_master")}
-    if objects.get("clusters") == "view":
-        conn.execute("DROP VIEW clusters")
-    for table in LATER_TABLES:
-        if objects.get(table) == "table":
-            conn.execute(f"DROP TABLE {table}")
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
-    for index, kind in objects.items():
-        if kind == "index" and index.startswith("idx_documents_cluster"):
-            conn.execute(f"DROP INDEX {index}")
-    for column in ("cluster_id", "is_canonical"):
-        if column in columns:
-            conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+def cluster(conn: sqlite3.Connection, canonical: int, member: int, similarity: float) -> None:
+    """Put ``member`` in ``canonical``'s cluster, as :mod:`pipelines.dedup.index` records it."""
+    conn.execute(
+        "UPDATE document_clusters SET cluster_id = ?, is_canonical = 0, similarity = ?"
+        " WHERE document_id = ?",
+        [canonical, similarity, member],
+    )
+    conn.execute(
+        "UPDATE documents SET cluster_id = ?, is_canonical = (id = ?) WHERE id IN (?, ?)",
+        [canonical, canonical, canonical, member],
+    )
 
 
 def get(ds, path: str):
@@ -287,7 +263,7 @@ def test_document_page_is_readable(archive):
     assert "<p>二、下半年工作计划</p>" in html  # one paragraph a line
     assert GOV in html and GOV_COPY in html and "demo_gov" in html
     assert "2026-11-25T10:00:00+00:00" in html
-    assert "Near copies" not in html  # no cluster columns in this archive yet
+    assert "Near copies" not in html  # a cluster of its own: no near copies to list
     partial = get(ds, f"/harvest/documents/{ids['docs']}").text
     assert "不完整 Partial" in partial
     assert get(ds, "/harvest/documents/999999").status_code == 404
@@ -315,30 +291,25 @@ def test_canned_queries_answer_with_expected_rows(archive):
     assert len(json_rows(ds, "/harvest/documents_by_agency_and_year?agency=局&year=")) == 4
     copies = json_rows(ds, "/harvest/copies_of_a_report")
     assert [(r["id"], r["copies"]) for r in copies] == [(ids["gov"], 2)]
-    # No clusters yet: recycled reports are those whose title names another year.
-    assert [r["id"] for r in json_rows(ds, "/harvest/recycled_reports")] == [ids["recycled"]]
+    # every document is a cluster of its own: nothing is recycled, no cluster to list
+    assert json_rows(ds, "/harvest/recycled_reports") == []
     runs = json_rows(ds, "/harvest/runs_with_errors")
     assert [(r["site"], r["status"]) for r in runs] == [("demo_docs", "failed")]
-    # Queries for tables that do not exist yet are not offered.
-    assert get(ds, "/harvest/near_duplicate_clusters").status_code == 404
-    assert get(ds, "/harvest/current_alerts").status_code == 404
+    assert json_rows(ds, "/harvest/near_duplicate_clusters") == []
+    assert json_rows(ds, "/harvest/current_alerts") == []
     for name in ("latest_documents", "search", "copies_of_a_report", "runs_with_errors"):
         assert get(ds, f"/harvest/{name}").status_code == 200, name
 
 
-def test_cluster_and_alert_queries_appear_with_their_tables(clustered):
+def test_cluster_and_alert_queries(clustered):
     path, ids = clustered
     ds = build_datasette(path)
     clusters = json_rows(ds, "/harvest/near_duplicate_clusters")
     assert [(r["cluster_id"], r["documents"]) for r in clusters] == [(ids["gov"], 2)]
     assert clusters[0]["title"] == "科技局2019年上半年工作总结"  # the canonical member's
-    assert get(ds, "/harvest/current_alerts").status_code == 404
-    # A crawl adds an alerts table while the server runs: the query appears without restart.
+    assert json_rows(ds, "/harvest/current_alerts") == []
+    # A crawl raises alerts while the server runs: the query shows the latest run's.
     conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE alerts (id INTEGER PRIMARY KEY, site TEXT NOT NULL, run_id INTEGER, "
-        "created TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL)"
-    )
     conn.execute(
         "INSERT INTO runs (id, site, started, status, errors) "
         "VALUES (3, 'demo_gov', '2026-11-25T11:00:00+00:00', 'ok', 0)"
@@ -397,14 +368,7 @@ def test_robots_are_told_to_stay_away(archive):
 def test_recycled_reports_use_the_dedup_flag_when_present(clustered):
     path, ids = clustered
     conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE document_clusters (document_id INTEGER PRIMARY KEY, cluster_id INTEGER, "
-        "is_canonical INTEGER, recycled INTEGER)"
-    )
-    conn.execute(
-        "INSERT INTO document_clusters SELECT id, cluster_id, is_canonical, id = ? FROM documents",
-        [ids["docs"]],
-    )
+    conn.execute("UPDATE document_clusters SET recycled = (document_id = ?)", [ids["docs"]])
     conn.commit()
     conn.close()
     rows = json_rows(build_datasette(path), "/harvest/recycled_reports")
@@ -420,7 +384,7 @@ def test_flattened_doc_share_text_is_shown_in_paragraphs(tmp_path):
         + "成效明显。二、存在问题。（一）人才不足。"
     )
     db = connect(path)
-    store_pages(db, [page("http://docs.example.com/flat.html", "demo_docs", "扁平文本", flat)])
+    store_linked(db, [page("http://docs.example.com/flat.html", "demo_docs", "扁平文本", flat)])
     document_id = db.execute("SELECT id FROM documents WHERE title = '扁平文本'").fetchone()[0]
     db.close()
     html = get(build_datasette(path), f"/harvest/documents/{document_id}").text
@@ -439,15 +403,7 @@ def test_query_titles_link_to_documents_and_no_memory_database(archive):
 def test_document_page_shows_recycled_flag_and_similarity(clustered):
     path, ids = clustered
     conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE document_clusters (document_id INTEGER PRIMARY KEY, cluster_id INTEGER, "
-        "is_canonical INTEGER, similarity REAL, recycled INTEGER)"
-    )
-    conn.execute(
-        "INSERT INTO document_clusters SELECT id, cluster_id, is_canonical, 0.87, id = ? "
-        "FROM documents",
-        [ids["docs"]],
-    )
+    conn.execute("UPDATE document_clusters SET recycled = (document_id = ?)", [ids["docs"]])
     conn.commit()
     conn.close()
     ds = build_datasette(path)
@@ -459,7 +415,7 @@ def test_document_page_shows_recycled_flag_and_similarity(clustered):
 def test_serve_command_binds_localhost_and_passes_no_sql(archive, monkeypatch):
     from click.testing import CliRunner
 
-    from crawler import serve
+    from crawler.browse import serve
     from crawler.cli import cli
 
     calls = []

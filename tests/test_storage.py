@@ -6,15 +6,9 @@ import sqlite3
 
 import pytest
 
-from crawler.storage import (
-    Refetch,
-    StorageError,
-    connect,
-    known_urls,
-    search,
-    store_pages,
-    touch_unchanged,
-)
+from crawler.browse.search import search
+from crawler.storage import StorageError, connect
+from crawler.storage.pages import Refetch, known_urls, store_pages, touch_unchanged
 from pipelines.normalise import content_hash
 
 REPORT = "一、上半年工作情况\n我局认真开展科技创新工作，完成网站建设和ICP备案。"
@@ -76,6 +70,7 @@ def test_exact_copies_share_one_document(tmp_path):
         "shrunk": 0,
         "near_duplicates": 0,
         "recycled": 0,
+        "copies": 1,
     }
     assert db["documents"].count == 2
     row = db.execute(
@@ -109,6 +104,7 @@ def test_rewriting_the_same_pages_adds_no_rows(tmp_path):
         "shrunk": 0,
         "near_duplicates": 0,
         "recycled": 0,
+        "copies": 0,
     }
     assert (db["documents"].count, db["sources"].count) == (1, 1)
     assert db.execute("SELECT fetched_at FROM sources").fetchone()[0] == "2026-11-26T10:00:00+00:00"

@@ -14,7 +14,8 @@ import time
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.warc import (
+from crawler.storage import connect
+from crawler.storage.warc import (
     PayloadIndex,
     WarcReader,
     WarcWriter,
@@ -36,7 +37,7 @@ def page(n: int) -> bytes:
 
 @pytest.fixture
 def archive(tmp_path):
-    payloads = PayloadIndex(tmp_path / "harvest.db")
+    payloads = PayloadIndex(connect(tmp_path / "harvest.db").conn)
     yield tmp_path, payloads
     payloads.close()
 
@@ -225,7 +226,7 @@ def test_a_killed_writer_leaves_whole_records_only(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys
-        from crawler.warc import WarcWriter
+        from crawler.storage.warc import WarcWriter
         writer = WarcWriter({str(tmp_path)!r}, "s")
         body = b"x" * 200_000
         i = 0

@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -44,8 +43,12 @@ from scrapy.http import Response, TextResponse
 from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
 from crawler.signals import page_not_modified
-from crawler.storage import connect, known_urls
+from crawler.spiders import FAMILIES
+from crawler.storage.crawl import crawl_connection
+from crawler.storage.pages import known_urls
+from crawler.storage.warc import WARC_FIELDS
 from pipelines.metadata import parse_date
+from pipelines.text import utc_now
 
 STATS = "harvest/spider"
 
@@ -186,11 +189,7 @@ class SiteSpider(scrapy.Spider):
         settings = self.crawler.settings
         db_path = settings.get("HARVEST_DB")
         if db_path and Path(db_path).exists():
-            db = connect(db_path)
-            try:
-                self.known = known_urls(db, self.site.name)
-            finally:
-                db.close()
+            self.known = known_urls(crawl_connection(self.crawler), self.site.name)
         self.full = settings.getbool("HARVEST_FULL") or not self.known
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -204,7 +203,7 @@ class SiteSpider(scrapy.Spider):
         headers = {}
         if known and not self.full:
             due = known.get("next_fetch_after")
-            if due and due > datetime.now(UTC).isoformat(timespec="seconds"):
+            if due and due > utc_now():
                 self._inc("not_due")
                 return None
             if self.site.incremental.conditional_requests:
@@ -313,7 +312,7 @@ class SiteSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(
                 page_not_modified,
                 url=response.url,
-                checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                checked_at=utc_now(),
             )
             return
         if not self._ok(response, "document"):
@@ -372,6 +371,7 @@ class SiteSpider(scrapy.Spider):
         return PageItem(
             site=self.site.name,
             family=self.name,
+            primary_source=FAMILIES[self.name].primary_source,
             url=redirects[0] if redirects else response.url,
             final_url=response.url,
             status=response.status,
@@ -380,14 +380,10 @@ class SiteSpider(scrapy.Spider):
                 for k, v in response.headers.items()
             },
             body=response.body,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            fetched_at=utc_now(),
             list_url=listing.get("list_url"),
             list_title=listing.get("list_title"),
             list_date=listing.get("list_date"),
-            # where crawler.archiving put the response in the WARC archive
-            **{
-                k: request.meta.get(k)
-                for k in ("warc_file", "warc_offset", "warc_length", "payload_digest")
-                if request is not None
-            },
+            # where the WARC middleware put the response in the archive
+            **{k: request.meta.get(k) for k in WARC_FIELDS if request is not None},
         )

@@ -1,7 +1,9 @@
-"""Site health: compare a finished run with the site's recent runs and raise alerts.
+"""Run accounting and site health: one ``runs`` row per crawl of a site, checked against the
+site's recent runs.
 
-In:  the archive database and the id of a ``runs`` row just written.
-Out: rows in ``alerts`` (site, run, kind, message), one log line per alert naming the site and
+In:  the crawl's Scrapy stats and the store stage's counts (:func:`run_row`), or the id of a
+     ``runs`` row just written (:func:`check_run`).
+Out: the ``runs`` row; rows in ``alerts`` (site, run, kind, message), one log line per alert naming the site and
      the reason, and the alerts' count on the run row. ``harvest crawl`` exits non-zero when a
      run raised an alert, so cron mails it.
 
@@ -21,6 +23,7 @@ body moves and extraction keeps only a footer. Each rule looks for one such sign
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 from dataclasses import dataclass
@@ -29,9 +32,13 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.storage import insert, transaction
+from pipelines.text import utc_now
+
 logger = logging.getLogger(__name__)
 
 HISTORY = 5  # recent successful runs a run is compared with
+MIN_PAGES_FOR_MEAN = 3  # a mean text length over fewer pages says more about the pages
 ERROR_RATE_FLOOR = 0.2
 TEXT_LENGTH_DROP = 0.5
 
@@ -118,6 +125,85 @@ def assess(run: dict[str, Any], history: list[dict[str, Any]]) -> list[Alert]:
     return alerts
 
 
+def run_row(
+    site: str,
+    started: str,
+    reason: str,
+    stats: dict[str, Any],
+    counts: dict[str, int],
+    text_lengths: list[int],
+) -> dict[str, Any]:
+    """The ``runs`` row of one finished crawl of ``site`` from Scrapy's ``stats`` and the
+    store stage's ``counts`` (:func:`crawler.storage.pages.store_pages`)."""
+    spider_stat = {
+        k.removeprefix("harvest/spider/"): v
+        for k, v in stats.items()
+        if k.startswith("harvest/spider/")
+    }
+    pages = stats.get("response_received_count", 0)
+    errors = (
+        stats.get("log_count/ERROR", 0)
+        + stats.get("spider_exceptions/count", 0)
+        + stats.get("downloader/exception_count", 0)
+        + sum(v for k, v in spider_stat.items() if k.startswith("http_error/"))
+    )
+    failed = pages == 0 or stats.get("spider_exceptions/count", 0) > 0
+    start_time = stats.get("start_time")
+    responses = {
+        k.rsplit("/", 1)[1]: v
+        for k, v in stats.items()
+        if k.startswith("downloader/response_status_count/")
+    }
+    return {
+        "site": site,
+        "started": started,
+        "finished": utc_now(),
+        # "shutdown": stopped by SIGINT/SIGTERM after finishing the requests in flight
+        "status": "failed" if failed else "interrupted" if reason == "shutdown" else "ok",
+        "finish_reason": reason,
+        "pages_fetched": pages,
+        "documents_seen": counts.get("sources", 0),
+        "documents_new": counts.get("new", 0),
+        "documents_updated": counts.get("updated", 0),
+        "documents_changed": counts.get("changed", 0),
+        "documents_unchanged": counts.get("unchanged", 0),
+        "not_modified": spider_stat.get("not_modified", 0),
+        "not_due": spider_stat.get("not_due", 0),
+        "list_pages": spider_stat.get("list_pages", 0),
+        "documents_linked": spider_stat.get("documents_linked", 0),
+        "duplicates": counts.get("copies", 0),
+        "errors": errors,
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": json.dumps(responses, sort_keys=True),
+        "text_length_mean": (
+            sum(text_lengths) / len(text_lengths)
+            if len(text_lengths) >= MIN_PAGES_FOR_MEAN
+            else None
+        ),
+        "documents_shrunk": counts.get("shrunk", 0),
+        "duration_seconds": (
+            (datetime.now(UTC) - start_time).total_seconds()
+            if isinstance(start_time, datetime)
+            else None
+        ),
+        "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def record_run(db: sqlite_utils.Database, run: dict[str, Any]) -> tuple[int, list[Alert]]:
+    """Write ``run`` (a :func:`run_row`) and check it; returns its id and its alerts."""
+    with transaction(db) as conn:
+        run_id = insert(conn, "runs", run).lastrowid
+    if run["status"] == "failed":
+        logger.error(
+            "site %s: run failed: %d pages fetched, %d errors",
+            run["site"],
+            run["pages_fetched"],
+            run["errors"],
+        )
+    return run_id, check_run(db, run_id)
+
+
 def check_run(db: sqlite_utils.Database, run_id: int) -> list[Alert]:
     """Assess run ``run_id`` against the site's recent successful runs; store and log alerts."""
     run = next(db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
@@ -129,14 +215,15 @@ def check_run(db: sqlite_utils.Database, run_id: int) -> list[Alert]:
         )
     )
     alerts = assess(run, history)
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    for alert in alerts:
-        logger.error("site %s: ALERT %s: %s", alert.site, alert.kind, alert.message)
-        db.execute(
-            "INSERT INTO alerts (site, run_id, created, kind, message) VALUES (?, ?, ?, ?, ?)",
-            [alert.site, run_id, created, alert.kind, alert.message],
-        )
-    db.execute("UPDATE runs SET alerts = ? WHERE id = ?", [len(alerts), run_id])
+    created = utc_now()
+    with transaction(db) as conn:
+        for alert in alerts:
+            logger.error("site %s: ALERT %s: %s", alert.site, alert.kind, alert.message)
+            conn.execute(
+                "INSERT INTO alerts (site, run_id, created, kind, message) VALUES (?, ?, ?, ?, ?)",
+                [alert.site, run_id, created, alert.kind, alert.message],
+            )
+        conn.execute("UPDATE runs SET alerts = ? WHERE id = ?", [len(alerts), run_id])
     return alerts
 
 

@@ -1,8 +1,8 @@
 """Datasette plugin for the harvest archive: Chinese search, a site facet, the document page.
 
-Loaded by :func:`crawler.serve.build_datasette` through ``plugins_dir``; it only reads.
+Loaded by :func:`crawler.browse.serve.build_datasette` through ``plugins_dir``; it only reads.
 
-In:  requests to the ``harvest`` database (see ``crawler/datasette/metadata.yml``).
+In:  requests to the ``harvest`` database (see ``crawler/browse/datasette/metadata.yml``).
 Out:
 - ``?_q=`` on the documents table: every whitespace-separated term must match. Terms of three or
   more characters go through the FTS5 trigram index; shorter ones (科技, 工作), which trigram
@@ -12,8 +12,6 @@ Out:
   lives in ``sources``, not in ``documents``.
 - the document page (``row-harvest-documents.html``) gets the document split into paragraphs,
   its sources and the other members of its near-duplicate cluster.
-- canned queries that depend on tables other engineers add later (clusters, alerts): they appear
-  when the columns or tables exist, checked on every request, so a running server picks them up.
 """
 
 from __future__ import annotations
@@ -201,12 +199,6 @@ def paragraphs(text: str | None) -> list[str]:
     return lines
 
 
-async def _columns(db, table: str) -> set[str]:
-    if not await db.table_exists(table):
-        return set()
-    return set(await db.table_columns(table))
-
-
 async def document_context(datasette, document_id: str) -> dict[str, Any]:
     """Everything the document page shows beyond the row: paragraphs, sources, cluster."""
     db = datasette.get_database(DATABASE)
@@ -220,38 +212,33 @@ async def document_context(datasette, document_id: str) -> dict[str, Any]:
         [document_id],
     )
     cluster: list[dict[str, Any]] = []
-    link: dict[str, Any] = {}
-    if "cluster_id" in document and document["cluster_id"] is not None:
-        canonical = "d.is_canonical" if "is_canonical" in document else "0"
-        # The dedup stage's per-member figures, when its table is there (names may still move).
-        link_columns = await _columns(db, "document_clusters")
-        extra = [c for c in ("similarity", "recycled") if c in link_columns]
-        if "document_id" in link_columns and extra:
-            select_extra = "".join(f", dc.{c} as {c}" for c in extra)
-            join = "left join document_clusters dc on dc.document_id = d.id"
-            found = await db.execute(
-                f"select {', '.join('dc.' + c for c in extra)} from document_clusters dc "
-                "where dc.document_id = ?",
-                [document_id],
-            )
-            link = dict(found.rows[0]) if found.rows else {}
-        else:
-            select_extra, join = "", ""
+    found = await db.execute(
+        "select similarity, recycled from document_clusters where document_id = ?",
+        [document_id],
+    )
+    link = dict(found.rows[0]) if found.rows else {}
+    if document["cluster_id"] is not None:
         members = await db.execute(
-            f"select d.id, d.title, d.agency, d.year, d.published, {canonical} as is_canonical, "
+            "select d.id, d.title, d.agency, d.year, d.published, d.is_canonical, "
             "(select group_concat(distinct s.site) from sources s where s.document_id = d.id) "
-            f"as sites{select_extra} from documents d {join} "
+            "as sites, dc.similarity as similarity, dc.recycled as recycled from documents d "
+            "left join document_clusters dc on dc.document_id = d.id "
             "where d.cluster_id = ? and d.id != ? order by d.published, d.id",
             [document["cluster_id"], document_id],
         )
         cluster = [dict(r) for r in members.rows]
+        # Similarities are stored against the canonical member; from a copy's page, the
+        # canonical is as similar to it as it is to the canonical.
+        if not document["is_canonical"]:
+            for member in cluster:
+                if member["is_canonical"]:
+                    member["similarity"] = link.get("similarity")
     return {
         "harvest_document": document,
         "harvest_paragraphs": paragraphs(document.get("text")),
         "harvest_original_paragraphs": paragraphs(document.get("text_original")),
         "harvest_sources": [dict(r) for r in sources.rows],
         "harvest_cluster": cluster,
-        "harvest_has_clusters": "cluster_id" in document,
         "harvest_cluster_link": link,
     }
 
@@ -284,120 +271,3 @@ def render_cell(row, value, column, table, database, datasette):
 
     href = datasette.urls.row(DATABASE, "documents", str(document_id))
     return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
-
-
-# --- canned queries that depend on tables still being built ----------------------------------
-
-RECYCLED_BY_CLUSTER = """
-select d.cluster_id, d.id, d.title, d.agency, d.year, d.period, d.published,
-  (select group_concat(distinct site) from sources where document_id = d.id) as sites
-from documents d
-where d.cluster_id in (
-  select cluster_id from documents where cluster_id is not null
-  group by cluster_id having count(distinct coalesce(year, '')) > 1
-)
-order by d.cluster_id, d.year, d.id
-"""
-
-RECYCLED_BY_FLAG = """
-select d.cluster_id, d.id, d.title, d.agency, d.year, d.period, d.published,
-  dc.recycled,
-  (select group_concat(distinct site) from sources where document_id = d.id) as sites
-from documents d join document_clusters dc on dc.document_id = d.id
-where d.cluster_id in (select cluster_id from document_clusters where recycled = 1)
-order by d.cluster_id, d.year, d.id
-"""
-
-# Without clusters, the visible sign of a recycled template: the title names a year that is
-# not the year the report was filed under (seed 001: title 2022, heading 2020, body 2021).
-RECYCLED_BY_TITLE_YEAR = """
-select id, title, agency, year, period, published,
-  (select group_concat(distinct site) from sources where document_id = documents.id) as sites
-from documents
-where year is not null
-  and title glob '*[12][0-9][0-9][0-9]年*'
-  and instr(title, year || '年') = 0
-order by published desc, id desc
-limit 500
-"""
-
-CLUSTERS = """
-select d.cluster_id, count(*) as documents,
-  group_concat(d.id, ', ') as document_ids,
-  min(d.published) as earliest, max(d.published) as latest,
-  (select title from documents c where c.cluster_id = d.cluster_id
-   order by {canonical_order} c.published, c.id limit 1) as title
-from documents d
-where d.cluster_id is not null
-group by d.cluster_id
-having count(*) > 1
-order by documents desc, latest desc
-limit 500
-"""
-
-
-async def harvest_canned_queries(datasette) -> dict[str, dict[str, Any]]:
-    """Canned queries whose SQL depends on the schema found right now."""
-    db = datasette.get_database(DATABASE)
-    document_columns = await _columns(db, "documents")
-    queries: dict[str, dict[str, Any]] = {}
-    link_columns = await _columns(db, "document_clusters")
-    if "cluster_id" in document_columns:
-        canonical_order = "c.is_canonical desc," if "is_canonical" in document_columns else ""
-        queries["near_duplicate_clusters"] = {
-            "title": "Near-duplicate clusters 近似重复文档组",
-            "description": "Groups of documents whose texts are near copies of each other "
-            "(found on several sites, reformatted, truncated previews).",
-            "sql": CLUSTERS.format(canonical_order=canonical_order),
-        }
-        queries["recycled_reports"] = {
-            "title": "Recycled reports 套用旧稿的报告",
-            "description": "Clusters whose members are filed under different years: the same "
-            "wording reused for another year's report.",
-            "sql": RECYCLED_BY_CLUSTER,
-        }
-        if {"cluster_id", "document_id", "recycled"} <= link_columns:
-            # The dedup stage flags recycled (re-dated) copies itself: trust its judgement.
-            queries["recycled_reports"]["description"] = (
-                "Clusters in which the dedup stage found a recycled (re-dated) copy, with the "
-                "report it was copied from."
-            )
-            queries["recycled_reports"]["sql"] = RECYCLED_BY_FLAG
-    else:
-        queries["recycled_reports"] = {
-            "title": "Recycled reports 套用旧稿的报告 (title/year mismatch)",
-            "description": "Near-duplicate clusters are not in this archive yet, so this lists "
-            "the visible sign of a recycled template: a title naming a year other than the "
-            "year the report was filed under.",
-            "sql": RECYCLED_BY_TITLE_YEAR,
-        }
-    alert_columns = await _columns(db, "alerts")
-    if alert_columns:
-        # "Current": raised by the latest run of its site (older runs' alerts are history), and
-        # not marked resolved, for whichever of those columns the table has.
-        conditions = []
-        if "run_id" in alert_columns:
-            conditions.append("run_id in (select max(id) from runs group by site)")
-        if "resolved_at" in alert_columns:
-            conditions.append("resolved_at is null")
-        elif "resolved" in alert_columns:
-            conditions.append("not coalesce(resolved, 0)")
-        where = f"where {' and '.join(conditions)}" if conditions else ""
-        order = "created desc, id desc" if "created" in alert_columns else "rowid desc"
-        queries["current_alerts"] = {
-            "title": "Current alerts 当前告警",
-            "description": "Alerts raised by the latest crawl of each site.",
-            "sql": f"select * from alerts {where} order by {order} limit 500",
-        }
-    return queries
-
-
-@hookimpl
-def canned_queries(datasette, database, actor):
-    if database != DATABASE:
-        return None
-
-    async def inner() -> dict[str, dict[str, Any]]:
-        return await harvest_canned_queries(datasette)
-
-    return inner

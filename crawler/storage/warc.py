@@ -52,6 +52,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
+from crawler.storage import transaction
+
 logger = logging.getLogger(__name__)
 
 WARC_DIR = "warc"
@@ -69,17 +71,16 @@ OPEN_SUFFIX = ".open"
 _READ_CHUNK = 1 << 20
 _MIME_END = re.compile(r"[;\s]")
 
-PAYLOADS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS warc_payloads (
-    digest TEXT PRIMARY KEY,
-    uri TEXT NOT NULL,
-    date TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    warc_file TEXT NOT NULL,
-    warc_offset INTEGER NOT NULL,
-    warc_length INTEGER NOT NULL
-)
-"""
+# Where a response is kept: the fields a crawl carries in ``response.meta``, on the item and
+# in its ``sources`` row (file relative to the archive folder, gzip member bounds, digest).
+WARC_FIELDS = ("warc_file", "warc_offset", "warc_length", "payload_digest")
+# What the spider knew about a document link (cb_kwargs of its request), kept as named fields
+# of the WARC request record: extraction uses it, and re-extraction must see it again.
+LISTING_FIELDS = {
+    "list_url": "Harvest-List-URL",
+    "list_title": "Harvest-List-Title",
+    "list_date": "Harvest-List-Date",
+}
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,8 @@ class RecordLocation:
     revisit: bool = False
 
     def meta(self) -> dict[str, Any]:
-        """The four keys the crawl carries in ``response.meta`` and on the item."""
-        return {
-            "warc_file": self.warc_file,
-            "warc_offset": self.warc_offset,
-            "warc_length": self.warc_length,
-            "payload_digest": self.payload_digest,
-        }
+        """The :data:`WARC_FIELDS` the crawl carries in ``response.meta`` and on the item."""
+        return {name: getattr(self, name) for name in WARC_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -152,10 +148,8 @@ class PayloadIndex:
     most the unwritten batch, which only means those payloads get archived in full once more.
     """
 
-    def __init__(self, db_path: str | Path, batch_size: int = 200) -> None:
-        self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute(PAYLOADS_SCHEMA)
+    def __init__(self, conn: sqlite3.Connection, batch_size: int = 200) -> None:
+        self.conn = conn  # the archive connection of the crawl (crawler.storage.connect)
         self.batch_size = batch_size
         self.pending: dict[str, Original] = {}
 
@@ -181,16 +175,11 @@ class PayloadIndex:
             (d, o.uri, o.date, o.record_id, o.warc_file, o.warc_offset, o.warc_length)
             for d, o in self.pending.items()
         ]
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn) as conn:
             # First archived copy wins: revisits written elsewhere already point at it.
-            self.conn.executemany(
+            conn.executemany(
                 "INSERT OR IGNORE INTO warc_payloads VALUES (?, ?, ?, ?, ?, ?, ?)", rows
             )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         self.pending.clear()
 
     def forget_beyond(self, warc_file: str, size: int) -> int:
@@ -202,8 +191,8 @@ class PayloadIndex:
         return cursor.rowcount
 
     def close(self) -> None:
+        """Write what is pending; the connection stays open (its owner closes it)."""
         self.flush()
-        self.conn.close()
 
 
 # --- repair and index ---------------------------------------------------------------------
@@ -341,6 +330,62 @@ def _field_value(value: object) -> str:
 
 def _header_pairs(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(_RENAMED_HEADERS.get(name.lower(), name), value) for name, value in headers]
+
+
+def _response_record(
+    builder: WARCWriter,
+    url: str,
+    body: bytes,
+    digest: str,
+    http_headers: StatusAndHeaders,
+    warc_headers: dict[str, str],
+    original: Original | None,
+) -> Any:
+    """A response record, or a revisit record when ``original`` already holds the payload."""
+    if original is not None:
+        return builder.create_revisit_record(
+            url,
+            digest,
+            original.uri,
+            original.date,
+            http_headers=http_headers,
+            warc_headers_dict={**warc_headers, "WARC-Refers-To": original.record_id},
+        )
+    return builder.create_warc_record(
+        url,
+        "response",
+        payload=io.BytesIO(body),
+        length=len(body),
+        http_headers=http_headers,
+        warc_headers_dict={**warc_headers, "WARC-Payload-Digest": digest},
+    )
+
+
+def _request_record(
+    builder: WARCWriter,
+    url: str,
+    method: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    protocol: str,
+    warc_headers: dict[str, str],
+) -> Any:
+    """The request record of an exchange (a Host header added when the request had none)."""
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    pairs = _header_pairs(headers)
+    if not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", parts.netloc))
+    return builder.create_warc_record(
+        url,
+        "request",
+        payload=io.BytesIO(body),
+        length=len(body),
+        http_headers=StatusAndHeaders(
+            f"{method} {path} {protocol or 'HTTP/1.1'}", pairs, is_http_request=True
+        ),
+        warc_headers_dict=warc_headers,
+    )
 
 
 class WarcWriter:
@@ -509,38 +554,15 @@ class WarcWriter:
         extra = {"WARC-Date": date}
         if ip_address:
             extra["WARC-IP-Address"] = ip_address
-        if original is not None:
-            record = builder.create_revisit_record(
-                url,
-                digest,
-                original.uri,
-                original.date,
-                http_headers=http_headers,
-                warc_headers_dict={**extra, "WARC-Refers-To": original.record_id},
-            )
-        else:
-            record = builder.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(body),
-                length=len(body),
-                http_headers=http_headers,
-                warc_headers_dict={**extra, "WARC-Payload-Digest": digest},
-            )
-        parts = urlsplit(url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        req_headers = _header_pairs(request_headers)
-        if not any(name.lower() == "host" for name, _ in req_headers):
-            req_headers.insert(0, ("Host", parts.netloc))
-        request = builder.create_warc_record(
+        record = _response_record(builder, url, body, digest, http_headers, extra, original)
+        request = _request_record(
+            builder,
             url,
-            "request",
-            payload=io.BytesIO(request_body),
-            length=len(request_body),
-            http_headers=StatusAndHeaders(
-                f"{method} {path} {protocol or 'HTTP/1.1'}", req_headers, is_http_request=True
-            ),
-            warc_headers_dict={
+            method,
+            request_headers,
+            request_body,
+            protocol,
+            {
                 "WARC-Date": date,
                 "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
                 **{k: _field_value(v) for k, v in (request_fields or {}).items() if v},
@@ -569,16 +591,9 @@ class WarcWriter:
         else:
             self.counts["responses"] += 1
             if self.payloads is not None and body:
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
                 self.payloads.add(
-                    digest,
-                    Original(
-                        url,
-                        date,
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        location.warc_file,
-                        offset,
-                        length,
-                    ),
+                    digest, Original(url, date, record_id, location.warc_file, offset, length)
                 )
         return location
 

@@ -4,7 +4,7 @@ In:  the archive database; a cursor (``--after-id N``: documents with a larger i
      ``--since TIMESTAMP``: documents first seen at or after that time), optionally one site.
 Out: one record per document version (each ``documents`` row is one distinct text; a page
      whose text changed points at a new row, so a new version is a new record) in JSON Lines
-     (schema ``schemas/export-v1.schema.json``) or CSV, in id order, written as it is read;
+     (schema ``crawler/browse/schemas/export-v1.schema.json``) or CSV, in id order, written as it is read;
      then the cursor for the next call (the largest id written) on stderr.
 
 Record fields: ``schema`` (``harvest-export/1``), ``document_id`` (stable: a row's id never
@@ -22,17 +22,12 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import click
-
-from crawler.options import db_option
-
 SCHEMA_ID = "harvest-export/1"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "export-v1.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "export-v1.schema.json"
 
 FIELDS = (
     "schema",
@@ -156,30 +151,3 @@ def export(
     finally:
         conn.close()
     return count, last if last is not None else after_id
-
-
-@click.command("export")
-@click.option("--since", help="Documents first seen at or after this time (ISO 8601, UTC).")
-@click.option("--after-id", type=int, default=0, help="Documents with an id above N (the cursor).")
-@click.option("--site", help="Only documents with a source on this site.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
-)
-@click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
-@db_option(must_exist=True)
-def export_command(
-    since: str | None, after_id: int, site: str | None, fmt: str, output: str | None, db_path: str
-) -> None:
-    """Write one record per document version as JSON Lines or CSV, oldest first.
-
-    Pass the printed cursor as --after-id next time to get exactly the documents added since
-    (new crawls and re-extractions alike). --since selects by the time a text was first
-    fetched, so re-extracted versions of old pages are not "since" anything recent. JSON Lines
-    follow schemas/export-v1.schema.json.
-    """
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count, cursor = export(db_path, out, fmt, after_id, since, site)
-    else:
-        count, cursor = export(db_path, sys.stdout, fmt, after_id, since, site)
-    click.echo(f"exported {count} records; next: --after-id {cursor}", err=True)

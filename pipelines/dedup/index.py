@@ -1,9 +1,9 @@
-"""Near-duplicate index and clusters in the archive database, and ``harvest dedup --rebuild``.
+"""The near-duplicate index and clusters in the archive, and ``harvest dedup --rebuild``.
 
-In:  documents as the store stage writes them (one call of :func:`link_document` per stored
+In:  documents as the store stage writes them (one call of :class:`NearDuplicateIndex` per stored
      page, inside the store transaction), or the whole ``documents`` table (:func:`rebuild`).
-Out: these tables and columns, all derived from ``documents``/``sources`` except
-     ``site_families`` and ``dedup_settings``:
+Out: these tables and columns (created by :mod:`crawler.storage.schema`), all derived from
+     ``documents``/``sources`` except ``dedup_settings``:
 
 ``dedup_signatures``   MinHash signature and shingle count of each document.
 ``dedup_bands``        LSH band keys -> document (the persistent LSH index).
@@ -12,14 +12,13 @@ Out: these tables and columns, all derived from ``documents``/``sources`` except
                        and whether it is a recycled (re-dated) copy of it.
 ``clusters`` (view)    one row per member: cluster, document, is_canonical, similarity,
                        recycled, title, published, length, sites.
-``documents``          gains ``cluster_id`` and ``is_canonical``.
-``site_families``      site -> family (gov | docshare), learnt from stored pages; the canonical
-                       rule needs it.
+``documents``          ``cluster_id`` and ``is_canonical``.
 ``dedup_settings``     the shingle size / permutations / bands the index was built with.
 
 A new document is compared with the candidates its LSH bands collide with (at most
 ``max_candidates``); the exact Jaccard and containment of the masked shingles decide
-(:func:`pipelines.neardup.compare`). It joins the cluster of its most similar match, or starts
+(:func:`pipelines.dedup.similarity.compare`); the canonical member follows
+:mod:`pipelines.dedup.canonical`. It joins the cluster of its most similar match, or starts
 its own. Documents are processed in id order, both while crawling and by :func:`rebuild`, so a
 rebuild reproduces the clusters the crawl built.
 """
@@ -35,8 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
-from pipelines.neardup import (
+from crawler.storage import connect, transaction
+from pipelines.dedup.canonical import Member, choose_canonical
+from pipelines.dedup.similarity import (
     NearDupSettings,
     band_keys,
     compare,
@@ -48,53 +50,6 @@ from pipelines.neardup import (
     text_shingles,
 )
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS dedup_signatures (
-    document_id INTEGER PRIMARY KEY,
-    signature BLOB NOT NULL,
-    shingle_count INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS dedup_bands (
-    band_key INTEGER NOT NULL,
-    document_id INTEGER NOT NULL,
-    PRIMARY KEY (band_key, document_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS dedup_links (
-    document_id INTEGER NOT NULL,
-    other_id INTEGER NOT NULL,
-    jaccard REAL NOT NULL,
-    containment REAL NOT NULL,
-    recycled INTEGER NOT NULL,
-    PRIMARY KEY (document_id, other_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idx_dedup_links_other ON dedup_links(other_id);
-CREATE TABLE IF NOT EXISTS document_clusters (
-    document_id INTEGER PRIMARY KEY,
-    cluster_id INTEGER NOT NULL,
-    is_canonical INTEGER NOT NULL,
-    similarity REAL NOT NULL,
-    jaccard REAL NOT NULL,
-    containment REAL NOT NULL,
-    recycled INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS idx_document_clusters_cluster ON document_clusters(cluster_id);
-CREATE TABLE IF NOT EXISTS site_families (
-    site TEXT PRIMARY KEY,
-    family TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS dedup_settings (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE VIEW IF NOT EXISTS clusters AS
-SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
-       dc.containment, dc.recycled, d.title, d.published, d.length,
-       (SELECT group_concat(site, ', ') FROM
-           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
-       ) AS sites
-FROM document_clusters dc JOIN documents d ON d.id = dc.document_id;
-"""
-_DOCUMENT_COLUMNS = {"cluster_id": int, "is_canonical": int}
 # The settings that shape the stored index; thresholds may change without a rebuild.
 _INDEX_SETTINGS = ("shingle_size", "num_perm", "bands")
 # Candidates whose estimated Jaccard is this far below both thresholds are not worth the exact
@@ -122,21 +77,6 @@ class Match:
     @property
     def score(self) -> float:
         return max(self.jaccard, self.containment)
-
-
-def ensure_cluster_schema(db: Any) -> None:
-    """Create the dedup tables, the ``clusters`` view and the documents columns if missing.
-
-    ``db`` is a ``sqlite_utils.Database`` whose ``documents`` table already exists."""
-    # statement by statement: executescript would commit a transaction the caller has open
-    for statement in _SCHEMA.split(";\n"):
-        if statement.strip():
-            db.execute(statement)
-    present = db["documents"].columns_dict
-    for column, col_type in _DOCUMENT_COLUMNS.items():
-        if column not in present:
-            db["documents"].add_column(column, col_type)
-    db.execute("CREATE INDEX IF NOT EXISTS idx_documents_cluster ON documents(cluster_id)")
 
 
 def stored_settings(conn: sqlite3.Connection) -> NearDupSettings:
@@ -253,18 +193,6 @@ def find_near_duplicates(
     return found
 
 
-def canonical_key(is_gov: bool, published: str | None, length: int | None, document_id: int):
-    """Sort key of the canonical rule; the smallest key is the canonical member.
-
-    1. a document seen on a government site (family ``gov``) before one seen only on
-       document-sharing sites: the agency's own publication is the original;
-    2. then the earliest ``published`` date (documents without a date come last);
-    3. then the longest clean text (a doc-share preview is a truncated copy);
-    4. then the lowest document id, so that the choice is always the same.
-    """
-    return (0 if is_gov else 1, published or "9999-99-99", -(length or 0), document_id)
-
-
 def _refresh_cluster(
     conn: sqlite3.Connection, cluster_id: int, settings: NearDupSettings, new_member: int | None
 ) -> None:
@@ -273,19 +201,22 @@ def _refresh_cluster(
     Similarities are recomputed for all members when the canonical changes, otherwise only
     for ``new_member``. ``documents`` rows are only updated where their cluster or canonical
     flag changes: every update of a documents row re-indexes its text in the FTS table."""
-    members = conn.execute(
-        "SELECT d.id, d.published, d.length, dc.is_canonical, EXISTS("
-        "  SELECT 1 FROM sources s JOIN site_families f ON f.site = s.site"
-        "  WHERE s.document_id = d.id AND f.family = 'gov') "
-        "FROM document_clusters dc JOIN documents d ON d.id = dc.document_id "
-        "WHERE dc.cluster_id = ?",
-        [cluster_id],
-    ).fetchall()
-    canonical = min(members, key=lambda m: canonical_key(bool(m[4]), m[1], m[2], m[0]))[0]
-    previous = next((m[0] for m in members if m[3]), None)
+    members = [
+        Member(*row)
+        for row in conn.execute(
+            "SELECT d.id, d.published, d.length, EXISTS("
+            "  SELECT 1 FROM sources s WHERE s.document_id = d.id AND s.primary_source), "
+            "dc.is_canonical "
+            "FROM document_clusters dc JOIN documents d ON d.id = dc.document_id "
+            "WHERE dc.cluster_id = ?",
+            [cluster_id],
+        )
+    ]
+    canonical = choose_canonical(members)
+    previous = next((m.document_id for m in members if m.is_canonical), None)
     if previous == canonical and new_member is None:
         return
-    to_update = [m[0] for m in members] if previous != canonical else [new_member]
+    to_update = [m.document_id for m in members] if previous != canonical else [new_member]
     canonical_text = conn.execute(
         "SELECT text FROM documents WHERE id = ?", [canonical]
     ).fetchone()[0]
@@ -331,10 +262,14 @@ def index_document(
     text: str,
     settings: NearDupSettings,
     values: list[int] | None = None,
+    shingle_set: set[str] | None = None,
 ) -> list[Match]:
     """Add one document to the LSH index, link it to its near duplicates and put it in a
-    cluster. Returns the matches (most similar first)."""
-    shingle_set = text_shingles(text, settings)
+    cluster. Returns the matches (most similar first). ``shingle_set`` and ``values`` (its
+    signature) are computed here unless the dedup stage did it already."""
+    if shingle_set is None:
+        shingle_set = text_shingles(text, settings)
+        values = None
     if values is None or len(values) != settings.num_perm:
         values = signature(shingle_set, settings)
     # An empty text (an error page) has the all-maximum signature: indexing it would put every
@@ -371,27 +306,42 @@ def index_document(
     return matches
 
 
-def link_document(conn: sqlite3.Connection, document_id: int, row: dict[str, Any]) -> list[Match]:
-    """Called by ``crawler.storage.store_pages`` for every stored page, inside its transaction,
-    after the page's source row is written.
+class NearDuplicateIndex:
+    """The store stage's linker (``crawler.storage.pages.Linker``): called for every stored
+    page inside the store transaction, after the page's source row is written.
 
-    Records the page's site family; indexes and clusters a document seen for the first time
-    and returns its near duplicates; for a document already indexed, re-applies the canonical
-    rule, since a new source may be a government site, and returns no matches."""
-    if row.get("family") and row.get("site"):
-        conn.execute(
-            "INSERT INTO site_families (site, family) VALUES (?, ?) "
-            "ON CONFLICT(site) DO UPDATE SET family = excluded.family",
-            [row["site"], row["family"]],
+    Indexes and clusters a document seen for the first time and returns its near duplicates;
+    for a document already indexed, re-applies the canonical rule, since a new source may be a
+    primary source, and returns no matches. The settings are checked against the stored index
+    once (:meth:`open`), not for every page."""
+
+    def __init__(self, settings: NearDupSettings) -> None:
+        self.settings = settings
+
+    def open(self, conn: sqlite3.Connection) -> NearDuplicateIndex:
+        """Record the settings with the index; :class:`DedupSettingsMismatch` when the stored
+        index was built with another shape."""
+        with transaction(conn):
+            save_settings(conn, self.settings)
+        return self
+
+    def __call__(
+        self, conn: sqlite3.Connection, document_id: int, row: dict[str, Any]
+    ) -> list[Match]:
+        cluster = conn.execute(
+            "SELECT cluster_id FROM document_clusters WHERE document_id = ?", [document_id]
+        ).fetchone()
+        if cluster:
+            _refresh_cluster(conn, cluster[0], self.settings, new_member=None)
+            return []
+        return index_document(
+            conn,
+            document_id,
+            row.get("text") or "",
+            self.settings,
+            row.get("dedup_signature"),
+            row.get("dedup_shingles"),
         )
-    settings = stored_settings(conn)
-    cluster = conn.execute(
-        "SELECT cluster_id FROM document_clusters WHERE document_id = ?", [document_id]
-    ).fetchone()
-    if cluster:
-        _refresh_cluster(conn, cluster[0], settings, new_member=None)
-        return []
-    return index_document(conn, document_id, row.get("text") or "", settings)
 
 
 @dataclass
@@ -420,8 +370,7 @@ def rebuild_index(
     conn = db.conn
     settings = settings or stored_settings(conn)
     total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         for table in ("dedup_signatures", "dedup_bands", "dedup_links", "document_clusters"):
             conn.execute(f"DELETE FROM {table}")
         save_settings(conn, settings)
@@ -433,10 +382,6 @@ def rebuild_index(
                 bar.update(1)
         if bar is not None:
             bar.close()
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return summarise(conn, total, time.perf_counter() - started)
 
 
@@ -467,39 +412,13 @@ def cluster_map(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
     }
 
 
-def _scrapy_dedup_settings() -> dict[str, Any]:
-    from scrapy.utils.project import get_project_settings
-
-    return {k: v for k, v in get_project_settings().items() if k.startswith("HARVEST_DEDUP_")}
-
-
-def project_settings() -> NearDupSettings:
-    """``HARVEST_DEDUP_*`` from the Scrapy project settings (defaults where unset)."""
-    return NearDupSettings.from_settings(_scrapy_dedup_settings())
-
-
 def rebuild(
-    db_path: str | Path, progress: bool = True, settings: NearDupSettings | None = None
+    db_path: str | Path, settings: NearDupSettings, progress: bool = True
 ) -> RebuildSummary:
     """Rebuild the near-duplicate index and clusters of the archive at ``db_path``."""
-    from tqdm import tqdm
-
-    from crawler.storage import connect
-
     db = connect(db_path)
     try:
         bar = (lambda total: tqdm(total=total, unit="doc", desc="dedup")) if progress else None
-        return rebuild_index(db, settings or project_settings(), bar)
+        return rebuild_index(db, settings, bar)
     finally:
         db.close()
-
-
-def configured_settings(config_path: str | None = None) -> NearDupSettings:
-    """The Scrapy project's ``HARVEST_DEDUP_*`` with a config file's ``dedup:`` on top (the
-    file is optional unless named)."""
-    from crawler.config import DEFAULT_CONFIG, load_config
-
-    configured = {}
-    if config_path or DEFAULT_CONFIG.exists():
-        configured = load_config(config_path).scrapy_settings()
-    return NearDupSettings.from_settings({**_scrapy_dedup_settings(), **configured})

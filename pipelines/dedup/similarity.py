@@ -8,7 +8,7 @@ Out: the dedup form of the text (:func:`dedup_normalise`), its character shingle
      whether they are near duplicates and whether one is a re-dated ("recycled") copy.
 
 Everything here is pure: no database. The index and the clusters live in
-:mod:`crawler.clusters`.
+:mod:`pipelines.dedup.index`.
 
 Why these choices (figures from benchmarks/dedup.py): normalisation matters
 more than the algorithm (Traditional -> Simplified, pinyin removed, NFKC, no spaces or
@@ -30,18 +30,10 @@ import numpy as np
 import xxhash
 from rensa import RMinHash
 
+from crawler import settings as defaults
 from pipelines.boilerplate import strip_pinyin
 from pipelines.normalise import to_simplified
 
-# Defaults of the HARVEST_DEDUP_* settings (see NearDupSettings.from_settings).
-DEFAULT_SHINGLE_SIZE = 5
-DEFAULT_NUM_PERM = 256
-DEFAULT_BANDS = 64  # x 4 rows = 256 permutations
-DEFAULT_JACCARD = 0.6
-DEFAULT_CONTAINMENT = 0.8
-DEFAULT_MIN_SHINGLES = 100
-DEFAULT_RECYCLED_DROP = 0.01
-DEFAULT_MAX_CANDIDATES = 100
 # Fixed so that signatures written by one process compare with those of another, and so that
 # `harvest dedup --rebuild` reproduces them; changing it invalidates every stored signature.
 MINHASH_SEED = 20261125
@@ -80,14 +72,14 @@ class NearDupSettings:
                       (HARVEST_DEDUP_MAX_CANDIDATES, 100)
     """
 
-    shingle_size: int = DEFAULT_SHINGLE_SIZE
-    num_perm: int = DEFAULT_NUM_PERM
-    bands: int = DEFAULT_BANDS
-    jaccard: float = DEFAULT_JACCARD
-    containment: float = DEFAULT_CONTAINMENT
-    min_shingles: int = DEFAULT_MIN_SHINGLES
-    recycled_drop: float = DEFAULT_RECYCLED_DROP
-    max_candidates: int = DEFAULT_MAX_CANDIDATES
+    shingle_size: int = defaults.HARVEST_DEDUP_SHINGLE_SIZE
+    num_perm: int = defaults.HARVEST_DEDUP_NUM_PERM
+    bands: int = defaults.HARVEST_DEDUP_BANDS
+    jaccard: float = defaults.HARVEST_DEDUP_JACCARD
+    containment: float = defaults.HARVEST_DEDUP_CONTAINMENT
+    min_shingles: int = defaults.HARVEST_DEDUP_MIN_SHINGLES
+    recycled_drop: float = defaults.HARVEST_DEDUP_RECYCLED_DROP
+    max_candidates: int = defaults.HARVEST_DEDUP_MAX_CANDIDATES
 
     def __post_init__(self) -> None:
         if self.shingle_size < 1 or self.bands < 1 or self.num_perm % self.bands:
@@ -128,7 +120,7 @@ def dedup_normalise(text: str, mask_numbers: bool = True) -> str:
     return text
 
 
-def shingles(normalised: str, size: int = DEFAULT_SHINGLE_SIZE) -> set[str]:
+def shingles(normalised: str, size: int = defaults.HARVEST_DEDUP_SHINGLE_SIZE) -> set[str]:
     """Character ``size``-grams of an already normalised text (the whole text if shorter)."""
     if len(normalised) <= size:
         return {normalised} if normalised else set()

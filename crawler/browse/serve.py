@@ -5,7 +5,7 @@ Out: a configured :class:`datasette.app.Datasette` (:func:`build_datasette`, als
      drive) or a running server (:func:`run`).
 
 The database is always published under the name ``harvest`` whatever its file is called, so the
-metadata, canned queries and templates in ``crawler/datasette/`` (keyed by that name) apply to
+metadata, canned queries and templates in ``crawler/browse/datasette/`` (keyed by that name) apply to
 ``archive/harvest.db`` and to ``/tmp/test.db`` alike. It is opened mutable (not ``immutable``: a
 crawl may be writing to it) and Datasette reads mutable files through ``?mode=ro`` connections;
 no write plugin is installed, so nothing in the server can change the archive.

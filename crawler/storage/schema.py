@@ -1,0 +1,264 @@
+"""Every table, index, view and trigger of the archive, and the migrations of older archives.
+
+Tables (Datasette's metadata.yml describes each column to readers):
+
+``documents``          one row per distinct clean text (exact copies share a row).
+``sources``            one row per fetched document URL, pointing at its document.
+``document_versions``  every text a URL has served.
+``documents_fts``      FTS5 (trigram tokenizer) over documents' title and text.
+``runs`` / ``alerts``  one row per crawl of one site; what its health check found.
+``dedup_*``            the near-duplicate index (:mod:`pipelines.dedup.index`): signatures, LSH
+                       bands, links, the settings it was built with.
+``document_clusters``  each document's cluster and similarity to the canonical member;
+                       ``clusters`` is a view over it.
+``warc_payloads``      payload digest -> first WARC record holding it (revisit records).
+``reextract_checkpoints``  where a ``harvest reextract`` run got to.
+
+:func:`ensure_schema` creates what is missing and then runs, in order, each migration whose
+number is above the archive's ``PRAGMA user_version``. Nothing is ever dropped that holds data
+a migration has not moved first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+DOCUMENT_COLUMNS: dict[str, type] = {
+    "id": int,
+    "title": str,
+    "title_original": str,
+    "text": str,
+    "text_original": str,
+    "published": str,
+    "content_hash": str,
+    "script": str,
+    "agency": str,
+    "region": str,
+    "year": int,
+    "period": str,
+    "doc_type": str,
+    "quality": float,
+    "mojibake_spots": int,
+    "partial": int,
+    "length": int,
+    "first_seen": str,
+    "last_seen": str,
+    "cluster_id": int,  # the cluster's id (its first member's document id)
+    "is_canonical": int,
+}
+
+SOURCE_COLUMNS: dict[str, type] = {
+    "id": int,
+    "url": str,
+    "final_url": str,
+    "site": str,
+    "family": str,  # site family of the spider that fetched it (crawler.spiders.FAMILIES)
+    "primary_source": int,  # 1 where the family publishes originals (government sites)
+    "document_id": int,
+    "status": int,
+    "fetched_at": str,
+    "first_seen": str,
+    "encoding": str,
+    "title": str,
+    "list_url": str,
+    "list_date": str,
+    "raw_path": str,
+    "body_sha1": str,
+    # incremental fetching: validators the site sent, and when to fetch the URL again
+    "etag": str,
+    "last_modified": str,
+    "last_checked": str,
+    "refetch_interval": float,  # seconds
+    "next_fetch_after": str,
+    "changes": int,  # how often the text at this URL changed
+    # where the response is kept in the WARC archive (crawler.storage.warc)
+    "warc_file": str,
+    "warc_offset": int,
+    "warc_length": int,
+    "payload_digest": str,
+}
+
+RUN_COLUMNS: dict[str, type] = {
+    "id": int,
+    "site": str,
+    "started": str,
+    "finished": str,
+    "status": str,
+    "finish_reason": str,
+    "pages_fetched": int,
+    "documents_seen": int,
+    "documents_new": int,
+    "documents_updated": int,
+    "duplicates": int,
+    "errors": int,
+    "requests": int,
+    "responses": str,  # JSON: count per HTTP status
+    "list_pages": int,
+    "documents_linked": int,  # document links found on list pages
+    "documents_changed": int,  # known URLs whose text changed
+    "documents_unchanged": int,  # known URLs fetched again with the same text
+    "not_modified": int,  # known URLs answered 304
+    "not_due": int,  # known URLs not fetched: their re-fetch interval has not passed
+    "text_length_mean": float,  # mean clean-text length of the documents fetched (3 or more)
+    "documents_shrunk": int,  # changed documents whose text lost more than half
+    "duration_seconds": float,
+    "alerts": int,
+    "stats": str,
+}
+
+_TABLES_BY_COLUMNS = {
+    "documents": DOCUMENT_COLUMNS,
+    "sources": SOURCE_COLUMNS,
+    "runs": RUN_COLUMNS,
+}
+
+_STATEMENTS = """
+CREATE UNIQUE INDEX IF NOT EXISTS idx_documents_hash ON documents(content_hash);
+CREATE INDEX IF NOT EXISTS idx_documents_cluster ON documents(cluster_id);
+CREATE UNIQUE INDEX IF NOT EXISTS idx_sources_url ON sources(url);
+CREATE INDEX IF NOT EXISTS idx_sources_document ON sources(document_id);
+CREATE INDEX IF NOT EXISTS idx_runs_site ON runs(site, started);
+CREATE TABLE IF NOT EXISTS document_versions (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    content_hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    UNIQUE (url, content_hash)
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    created TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup_signatures (
+    document_id INTEGER PRIMARY KEY,
+    signature BLOB NOT NULL,
+    shingle_count INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup_bands (
+    band_key INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    PRIMARY KEY (band_key, document_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_links (
+    document_id INTEGER NOT NULL,
+    other_id INTEGER NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    recycled INTEGER NOT NULL,
+    PRIMARY KEY (document_id, other_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_dedup_links_other ON dedup_links(other_id);
+CREATE TABLE IF NOT EXISTS document_clusters (
+    document_id INTEGER PRIMARY KEY,
+    cluster_id INTEGER NOT NULL,
+    is_canonical INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    recycled INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_document_clusters_cluster ON document_clusters(cluster_id);
+CREATE TABLE IF NOT EXISTS dedup_settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE VIEW IF NOT EXISTS clusters AS
+SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
+       dc.containment, dc.recycled, d.title, d.published, d.length,
+       (SELECT group_concat(site, ', ') FROM
+           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
+       ) AS sites
+FROM document_clusters dc JOIN documents d ON d.id = dc.document_id;
+CREATE TABLE IF NOT EXISTS warc_payloads (
+    digest TEXT PRIMARY KEY,
+    uri TEXT NOT NULL,
+    date TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reextract_checkpoints (
+    selection TEXT PRIMARY KEY,
+    last_source_id INTEGER NOT NULL,
+    started TEXT NOT NULL,
+    updated TEXT NOT NULL
+)
+"""
+
+# sqlite-utils' FTS update trigger re-indexes the text on any update; documents are updated on
+# every crawl (last_seen, cluster columns) while their text never changes.
+_FTS_UPDATE_TRIGGER = """
+CREATE TRIGGER documents_au AFTER UPDATE OF title, text ON documents BEGIN
+  INSERT INTO documents_fts (documents_fts, rowid, title, text)
+    VALUES('delete', old.rowid, old.title, old.text);
+  INSERT INTO documents_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END
+"""
+
+
+def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
+    db.execute("DROP TRIGGER IF EXISTS documents_au")
+    db.execute(_FTS_UPDATE_TRIGGER)
+
+
+def _site_families_to_sources(db: sqlite_utils.Database) -> None:
+    """Archives before version 2 learnt each site's family into a ``site_families`` table; the
+    family (and whether it publishes originals) is now a column of each source."""
+    if not db["site_families"].exists():
+        return
+    db.execute(
+        "UPDATE sources SET family = (SELECT f.family FROM site_families f"
+        " WHERE f.site = sources.site) WHERE family IS NULL"
+    )
+    db.execute("UPDATE sources SET primary_source = (family = 'gov') WHERE primary_source IS NULL")
+    db.execute("DROP TABLE site_families")
+
+
+# (version, what it does): applied in order to archives whose user_version is lower.
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
+    (1, _narrow_fts_update_trigger),
+    (2, _site_families_to_sources),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create what is missing, then migrate an older archive up to :data:`SCHEMA_VERSION`."""
+    if not db["documents"].exists():
+        db["documents"].create(DOCUMENT_COLUMNS, pk="id", not_null={"text", "content_hash"})
+    if not db["sources"].exists():
+        db["sources"].create(
+            SOURCE_COLUMNS,
+            pk="id",
+            not_null={"url", "site"},
+            foreign_keys=[("document_id", "documents", "id")],
+        )
+    if not db["runs"].exists():
+        db["runs"].create(RUN_COLUMNS, pk="id", not_null={"site", "started"})
+    for table, columns in _TABLES_BY_COLUMNS.items():
+        present = db[table].columns_dict
+        for column, col_type in columns.items():
+            if column not in present:
+                db[table].add_column(column, col_type)
+    # statement by statement: executescript would commit a transaction the caller has open
+    for statement in _STATEMENTS.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if not db["documents_fts"].exists():
+        db["documents"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+        version = 0  # the triggers sqlite-utils made need narrowing again
+    for number, migrate in MIGRATIONS:
+        if number > version:
+            migrate(db)
+    if version != SCHEMA_VERSION:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

@@ -1,0 +1,1 @@
+"""Near-duplicate detection: similarity maths, the LSH index and clusters, the canonical rule."""

@@ -2,33 +2,53 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One stamp per install: `make demo` needs only what running needs; the test and benchmark
+# extras are installed by the targets that use them.
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
+BENCHING := $(VENV)/.installed-bench
 
-.PHONY: demo test lint score bench clean browser
+.PHONY: demo test test-fast lint score bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-
-$(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(RUNTIME): $(BIN)/python pyproject.toml
+	@echo "installing harvest and its runtime dependencies into $(VENV) ..."
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(TESTING): $(RUNTIME)
+	@echo "installing the test tools (pytest, ruff, playwright, jsonschema) ..."
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+$(BENCHING): $(RUNTIME)
+	@echo "installing the benchmark extras (datasketch) ..."
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	touch $@
+
+demo: $(RUNTIME)
 	$(BIN)/harvest demo
 
 # Debian's chromium + a CJK font for tests/test_browser.py (Playwright cannot download a browser here).
 browser:
 	dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
 
-test: $(STAMP) browser
+test: $(TESTING) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-score: $(STAMP)
-	$(BIN)/python ../shared/eval/score.py tests/fixtures/extraction '$(BIN)/harvest extract {path}' --verbose
+# The fast layer: no test that starts a process or a server.
+test-fast: $(TESTING)
+	$(BIN)/python -m pytest -q -m "not e2e"
 
-bench: $(STAMP)
+# The project's own scorer (tests/scoring.py) over its saved pages, page by page.
+score: $(TESTING)
+	$(BIN)/python -m tests.scoring tests/fixtures/extraction '$(BIN)/harvest extract {path}' --verbose
+
+bench: $(BENCHING)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -1,6 +1,6 @@
 """Benchmark of the WARC archive and of re-extraction from it, on 5,000 pages.
 
-In:  the document pages of the demo website (demo/site), each copied with a unique HTML
+In:  the document pages of the demo website (crawler/demo/site), each copied with a unique HTML
      comment so that 5,000 distinct payloads are archived (no revisits).
 Out: printed figures, from one run, each beside a baseline measured in the same run:
 
@@ -30,10 +30,10 @@ from crawler.reextract import reextract  # noqa: E402
 from crawler.storage import connect  # noqa: E402
 from crawler.storage.pages import save_raw  # noqa: E402
 from crawler.storage.warc import PayloadIndex, WarcWriter  # noqa: E402
-from pipelines.extract import extract  # noqa: E402
+from pipelines.extract.core import extract  # noqa: E402
 from pipelines.normalise import normalise  # noqa: E402
 
-DEMO = ROOT / "demo" / "site"
+DEMO = ROOT / "crawler" / "demo" / "site"
 DOCUMENT = re.compile(r"(gov/kjj/\d{6}/t\d{8}_\d+|docshare1/doc-\d+|docshare2/news/\d+)\.html$")
 BASE = "http://bench.example/"
 
@@ -98,7 +98,7 @@ def main() -> None:
         started = time.perf_counter()
         hashes = []
         for url, body in pages:
-            result = extract(body, url, {"content-type": "text/html"}, {})
+            result = extract(body, url, {"content-type": "text/html"}, {}).as_dict()
             hashes.append((result, normalise(result["title_original"], result["text_original"])))
         baseline = time.perf_counter() - started
 

@@ -1,7 +1,7 @@
 """Cost of harvest's extraction against bare trafilatura, on the fixture corpus.
 
 In:  the saved pages of tests/fixtures/extraction, repeated to at least 1,000 pages.
-Out: pages/s of the full extract + normalise stage (pipelines.extract.extract on the raw bytes,
+Out: pages/s of the full extract + normalise stage (pipelines.extract.core.extract on the raw bytes,
      then pipelines.normalise.normalise) and of bare ``trafilatura.extract`` on the same pages
      (decoded beforehand, so trafilatura does not pay for our decoding), measured in the same
      run, and the ratio of their costs. Target: at most 1.5x.
@@ -21,8 +21,8 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.decode import decode  # noqa: E402
-from pipelines.extract import extract  # noqa: E402
+from pipelines.extract.core import extract  # noqa: E402
+from pipelines.extract.decode import decode  # noqa: E402
 from pipelines.normalise import normalise  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "extraction" / "pages"
@@ -31,7 +31,7 @@ CORPUS = ROOT / "tests" / "fixtures" / "extraction" / "pages"
 def harvest(bodies: list[bytes]) -> int:
     chars = 0
     for body in bodies:
-        result = extract(body)
+        result = extract(body).as_dict()
         result.update(normalise(result["title_original"], result["text_original"]))
         chars += len(result["text"] or "")
     return chars

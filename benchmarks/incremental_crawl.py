@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.demo import SiteControls, serve_directory  # noqa: E402
 
-SEED_GOLD = ROOT / "demo" / "seeds" / "simplified"
+SEED_GOLD = ROOT / "crawler" / "demo" / "seeds" / "simplified"
 
 LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="gb2312"><title>工作总结_示范市科学技术局</title></head>
 <body><div class="list"><ul>{rows}</ul></div>

@@ -214,7 +214,7 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
 @db_option()
 def demo(db_path: str) -> None:
     """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
-    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_URL_VARIABLE, serve_directory
+    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_SITE, DEMO_URL_VARIABLE, serve_directory
 
     with serve_directory(port=DEMO_PORT) as base_url:
         click.echo(
@@ -230,7 +230,7 @@ def demo(db_path: str) -> None:
         (f"harvest serve --db {db_path}", "browse the archive in Datasette"),
         (f"harvest status --db {db_path}", "each site's last run and alerts"),
         ("harvest crawl --help", "crawl the sites in config.yaml"),
-        ("harvest extract demo/site/gov/kjj/201906/t20190628_358021.html", "one page as JSON"),
+        (f"harvest extract {DEMO_SITE / 'gov/kjj/201906/t20190628_358021.html'}", "one page as JSON"),
         (f"harvest export --db {db_path} --output documents.jsonl", "feed for other tools"),
     ):
         click.echo(f"  {command:66s} # {purpose}")
@@ -247,7 +247,7 @@ def extract(file_or_url: str, url: str | None, list_date: str | None) -> None:
     Prints title, text (Simplified), text_original, published, url and whatever else the
     pipeline knows (encoding, agency, region, year, period, doc_type, quality flags).
     """
-    from pipelines.extract import extract as extract_page
+    from pipelines.extract.core import extract as extract_page
     from pipelines.normalise import normalise
 
     headers: dict[str, str] = {}
@@ -265,7 +265,7 @@ def extract(file_or_url: str, url: str | None, list_date: str | None) -> None:
         except OSError as exc:
             raise click.ClickException(f"{file_or_url}: cannot read: {exc.strerror}") from None
     hints = {"list_date": list_date} if list_date else {}
-    result = extract_page(body, url=url, headers=headers, hints=hints)
+    result = extract_page(body, url=url, headers=headers, hints=hints).as_dict()
     result.update(normalise(result.get("title_original"), result.get("text_original") or ""))
     result["url"] = url
     click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str))

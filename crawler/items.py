@@ -29,7 +29,7 @@ class PageItem(scrapy.Item):
     warc_length = scrapy.Field()  # and its length
     payload_digest = scrapy.Field()  # sha1 payload digest, as in WARC-Payload-Digest
 
-    # extract stage (pipelines.extract)
+    # extract stage (pipelines.extract.pipeline)
     title_original = scrapy.Field()  # the document's own title, in the page's script
     text_original = scrapy.Field()  # clean text, page's script, one paragraph per line
     published = scrapy.Field()  # YYYY-MM-DD or None

@@ -5,8 +5,8 @@ In:  the archive database (``sources`` rows that point at a WARC record) and the
 Out: for every page whose re-extracted text differs from its current document, the same
      writes a crawl would make (a new document, or a link to an existing one with that text, a
      ``document_versions`` row, near-duplicate clustering), through the crawl's own stages:
-     ``pipelines.extract.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline`` ->
-     ``pipelines.dedup.pipeline.DedupPipeline`` -> ``crawler.storage.pages.store_pages`` with
+     ``pipelines.extract.pipeline.ExtractPipeline`` -> ``pipelines.normalise.NormalisePipeline``
+     -> ``pipelines.dedup.pipeline.DedupPipeline`` -> ``crawler.storage.pages.store_pages`` with
      the near-duplicate index. Pages whose text is
      unchanged are not written at all. Then the document pages the crawl archived but stored
      nothing for (no text came out then) are tried again, found through the CDXJ indexes.
@@ -48,7 +48,7 @@ from crawler.storage.warc import (
 )
 from pipelines.dedup.index import NearDuplicateIndex, stored_settings
 from pipelines.dedup.pipeline import DedupPipeline
-from pipelines.extract import ExtractPipeline
+from pipelines.extract.pipeline import ExtractPipeline
 from pipelines.normalise import NormalisePipeline
 from pipelines.text import utc_now
 

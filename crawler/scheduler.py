@@ -151,7 +151,6 @@ def run_scheduler(
     launcher = CrawlLauncher(config_path, db_path)
     scheduler = scheduler_factory(timezone=ZoneInfo(config.timezone))
     names = add_jobs(scheduler, config, launcher, jitter)
-    logger.info("scheduling %d sites: %s", len(names), ", ".join(names))
 
     def stop(signum, frame) -> None:
         logger.info("signal %d: stopping; waiting for running crawls", signum)
@@ -173,4 +172,7 @@ def run_scheduler(
         signal.signal(signum, stop)
     signal.signal(signal.SIGHUP, reload)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    # Logged once the signal handlers are in place: from this line on, SIGHUP reloads and
+    # SIGTERM stops (tests and service managers wait for it).
+    logger.info("scheduling %d sites: %s", len(names), ", ".join(names))
     scheduler.start()

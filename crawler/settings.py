@@ -30,7 +30,7 @@ TELNETCONSOLE_ENABLED = False
 HTTPERROR_ALLOW_ALL = True
 
 ITEM_PIPELINES = {
-    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.extract.pipeline.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.dedup.pipeline.DedupPipeline": 500,
     "pipelines.store.StorePipeline": 900,

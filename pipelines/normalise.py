@@ -10,28 +10,11 @@ Out: the same item with ``title`` and ``text`` in Simplified Chinese (OpenCC t2s
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
-from functools import cache
 
-import opencc
 from itemadapter import ItemAdapter
 
-# Whitespace and punctuation differ between copies of one text (doc-share sites flatten
-# paragraphs and swap ASCII for full-width marks), so neither may separate exact copies.
-_NOT_CONTENT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str | None) -> str | None:
-    """Convert Traditional characters to Simplified; ``None`` stays ``None``."""
-    if not text:
-        return text
-    return _t2s().convert(text)
+from pipelines.text import han_count, squash, to_simplified
 
 
 def script_of(text: str | None) -> str:
@@ -40,7 +23,7 @@ def script_of(text: str | None) -> str:
         return "simplified"
     converted = to_simplified(text)
     changed = sum(1 for a, b in zip(text, converted, strict=False) if a != b)
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") or 1
+    han = han_count(text) or 1
     return "traditional" if changed / han >= 0.01 else "simplified"
 
 
@@ -48,7 +31,9 @@ def comparable(text: str) -> str:
     """The form two texts must share to count as the same document: Simplified, NFKC,
     without whitespace or punctuation."""
     simplified = to_simplified(unicodedata.normalize("NFKC", text)) or ""
-    return _NOT_CONTENT.sub("", simplified)
+    # Whitespace and punctuation differ between copies of one text (doc-share sites flatten
+    # paragraphs and swap ASCII for full-width marks), so neither may separate exact copies.
+    return squash(simplified)
 
 
 def content_hash(text: str) -> str:

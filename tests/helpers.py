@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+import queue
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+from scrapy import Request, Spider
 
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, PROJECT_ROOT
+from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE
 from crawler.storage.pages import store_pages
 from pipelines.dedup.index import NearDuplicateIndex
 from pipelines.dedup.similarity import NearDupSettings
+
+# the checkout's root: where a user runs `harvest` and `scrapy` from
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def harvest(
@@ -111,3 +118,66 @@ def store_linked(db: Any, rows: Sequence[dict[str, Any]], *args: Any, **kwargs: 
     clustering every page in the same transaction."""
     index = NearDuplicateIndex(NearDupSettings()).open(db.conn)
     return store_pages(db, rows, *args, link=index, **kwargs)
+
+
+class OutputWatcher:
+    """Collects a process's text output on a thread, so a test can wait for one line (a
+    process's own "ready" or "done" message) instead of sleeping for a guessed time."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._new: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, name="output-watcher", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+            self._new.put(line)
+        self._new.put(None)  # end of output: the process has closed it or ended
+
+    def wait_for(self, text: str, timeout: float) -> str:
+        """The first line from now on that contains ``text``; fails with the output so far when
+        the process ends or ``timeout`` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._new.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                raise AssertionError(f"process ended before {text!r}:\n{self.output}")
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} within {timeout:.0f} s:\n{self.output}")
+
+    def finish(self, timeout: float) -> str:
+        """Wait for the process to end; return all of its output."""
+        self.process.wait(timeout=timeout)
+        self._thread.join(timeout=timeout)
+        return self.output
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+def kinds(results) -> tuple[list[tuple[str, str | None, str | None]], list[tuple[str, int]]]:
+    """A spider callback's requests split into (document requests as (url, list title, list
+    date), list-page requests as (url, 0-based page index)); nothing else may be yielded."""
+    out = list(results)
+    assert all(isinstance(r, Request) for r in out)
+    docs = [
+        (r.url, r.cb_kwargs["list_title"], r.cb_kwargs["list_date"])
+        for r in out
+        if r.callback.__name__ == "parse_document"
+    ]
+    lists = [(r.url, r.cb_kwargs["list_page"]) for r in out if r.callback.__name__ == "parse"]
+    assert len(docs) + len(lists) == len(out)
+    return docs, lists
+
+
+def stat(spider: Spider, key: str) -> Any:
+    """One of the family spiders' own stats (``harvest/spider/<key>``)."""
+    return spider.crawler.stats.get_value(f"harvest/spider/{key}")

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.middlewares import WarcArchiveMiddleware
 from crawler.storage import connect
 from crawler.storage.warc import PayloadIndex, WarcReader, WarcWriter, cdxj_path, iter_records
-from pipelines.extract import extract
+from pipelines.extract.core import extract
 from pipelines.normalise import normalise
 from tests.helpers import crawl_demo
 
@@ -69,6 +69,7 @@ def query(db_path: Path, sql: str, params=()) -> list[tuple]:
         db.close()
 
 
+@pytest.mark.e2e
 def test_one_closed_indexed_file_per_site_and_crawl(crawled):
     assert len(crawled["first"]) == 3 and len(crawled["second"]) == 3
     for path in crawled["first"] + crawled["second"]:
@@ -76,6 +77,7 @@ def test_one_closed_indexed_file_per_site_and_crawl(crawled):
     assert not list(crawled["db_path"].parent.glob("warc/*.open"))
 
 
+@pytest.mark.e2e
 def test_every_response_of_the_crawl_has_a_record(crawled):
     records = records_of(crawled["first"])
     responses = [r for r in records if r[0] in ("response", "revisit")]
@@ -90,6 +92,7 @@ def test_every_response_of_the_crawl_has_a_record(crawled):
     assert "/docshare1/doc-8790001.html" in urls  # the dead link
 
 
+@pytest.mark.e2e
 def test_the_404_is_archived_with_its_status(crawled):
     reader = WarcReader(crawled["db_path"].parent)
     for kind, uri, offset, length, path in records_of(crawled["first"]):
@@ -101,6 +104,7 @@ def test_the_404_is_archived_with_its_status(crawled):
         pytest.fail("no record of the 404")
 
 
+@pytest.mark.e2e
 def test_every_stored_document_is_rederived_from_its_record(crawled):
     """Read at the stored offset with warcio alone (a revisit via the payload table), run
     extraction again: the stored text comes back."""
@@ -129,12 +133,13 @@ def test_every_stored_document_is_rederived_from_its_record(crawled):
                 record = next(iter(ArchiveIterator(fh2)))
             body = record.content_stream().read()
         headers = {k.lower(): v for k, v in record.http_headers.headers}
-        result = extract(body, url, headers, {})
+        result = extract(body, url, headers, {}).as_dict()
         again = normalise(result["title_original"], result["text_original"])
         assert again["content_hash"] == content_hash, url
         assert again["text"] == text, url
 
 
+@pytest.mark.e2e
 def test_recrawl_of_unchanged_pages_writes_revisits_not_copies(crawled):
     first_digests = {
         json.loads(line.split(" ", 2)[2])["digest"]
@@ -162,6 +167,7 @@ def test_recrawl_of_unchanged_pages_writes_revisits_not_copies(crawled):
     assert revisits == [(10,)]
 
 
+@pytest.mark.e2e
 def test_sources_point_at_their_records_in_the_cdxj_index(crawled):
     db_path = crawled["db_path"]
     indexed = set()
@@ -173,6 +179,7 @@ def test_sources_point_at_their_records_in_the_cdxj_index(crawled):
     assert located and set(located) <= indexed
 
 
+@pytest.mark.e2e
 def test_a_cut_file_is_repaired_when_the_next_crawl_opens(crawled, tmp_path):
     root = tmp_path / "archive"
     shutil.copytree(crawled["db_path"].parent, root, ignore=shutil.ignore_patterns("logs"))

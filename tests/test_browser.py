@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from test_serve import build_archive
 
+# `harvest serve` in a process, driven by chromium
+pytestmark = pytest.mark.e2e
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 # Playwright's own browser download cannot run here; Debian's build needs these to stay quiet

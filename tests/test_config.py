@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
 
+import crawler.settings
 from crawler import settings as defaults
 from crawler.config import ConfigError, load_config, parse_config
+from crawler.scheduler import next_runs
+from tests.helpers import PROJECT_ROOT
 
 GOOD = {
     "defaults": {"schedule": "0 4 * * *", "politeness": {"download_delay": 3}},
@@ -167,3 +175,60 @@ def test_dedup_settings_are_checked_and_become_scrapy_settings():
     assert message.startswith("config.yaml: field 'dedup': unknown key(s) jacard; known:")
     message = bad(lambda d: d.update(dedup={"num_perm": 100, "bands": 64}))
     assert "field 'dedup'" in message and "divisible" in message
+
+
+# --- the committed config.yaml -------------------------------------------------------------
+
+COMMITTED = PROJECT_ROOT / "config.yaml"
+SITE_PAGES = PROJECT_ROOT / "tests" / "fixtures" / "spiders"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return load_config(COMMITTED)
+
+
+def test_committed_config_loads_with_its_four_sites(committed):
+    assert [s.name for s in committed.sites] == ["yangjiang_kjj", "hangzhou_kjj", "doc777", "bsmz"]
+    assert all(s.enabled for s in committed.sites)
+
+
+def test_every_committed_site_has_a_family_spider_scrapy_finds(committed):
+    settings = Settings()
+    settings.setmodule(crawler.settings)
+    spiders = set(SpiderLoader.from_settings(settings).list())
+    assert {s.family for s in committed.sites} <= spiders
+    assert {s.name: s.family for s in committed.sites} == {
+        "yangjiang_kjj": "gov",
+        "hangzhou_kjj": "gov",
+        "doc777": "docshare",
+        "bsmz": "docshare",
+    }
+
+
+def test_committed_start_urls_are_inside_allowed_domains(committed):
+    for site in committed.sites:
+        for url in site.start_urls:
+            host = urlsplit(url).hostname
+            assert any(host == d or host.endswith("." + d) for d in site.allowed_domains), (
+                site.name,
+                url,
+            )
+
+
+def test_committed_schedules_parse_and_fire_on_monday_nights(committed):
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Friday
+    table = {name: (expr, times) for name, expr, times in next_runs(committed, 2, now)}
+    assert set(table) == {s.name for s in committed.sites}
+    for expr, times in table.values():
+        assert expr == "17 3 * * 1"
+        assert [t.strftime("%a %Y-%m-%d %H:%M %Z") for t in times] == [
+            "Mon 2026-11-30 03:17 CST",
+            "Mon 2026-12-07 03:17 CST",
+        ]
+
+
+def test_every_committed_site_has_saved_list_and_document_pages(committed):
+    for site in committed.sites:
+        for kind in ("list", "doc"):
+            assert (SITE_PAGES / f"{site.name}_{kind}.html").is_file(), (site.name, kind)

@@ -16,6 +16,9 @@ from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.storage import connect
 from tests.helpers import crawl_demo, harvest
 
+# every test here runs the `harvest` command in a process against a local server
+pytestmark = pytest.mark.e2e
+
 # Boilerplate that must never reach stored text (the scorer's list of leaks).
 LEAKS = [
     "欢迎访问",

@@ -17,6 +17,9 @@ import yaml
 from crawler.demo import DEMO_SITE, DEMO_URL_VARIABLE, SiteControls, serve_directory
 from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_config, query_archive
 
+# every test here runs crawls in processes against a local server
+pytestmark = pytest.mark.e2e
+
 ARTICLES = DEMO_GOV_ARTICLES
 LIST_PAGES = ["/gov/kjj/index.html", "/gov/kjj/index_1.html"]
 

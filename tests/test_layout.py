@@ -29,7 +29,6 @@ SCRAPY_GLUE = (
     "pipelines.normalise",
     "pipelines.dedup.pipeline",
     "pipelines.extract.pipeline",
-    "pipelines.extract",  # until the package split lands: its pipeline class lives in it
 )
 
 

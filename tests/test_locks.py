@@ -30,6 +30,7 @@ def hold_in_child(archive) -> subprocess.Popen[str]:
     return child
 
 
+@pytest.mark.e2e
 def test_second_holder_is_refused_while_first_lives(tmp_path):
     child = hold_in_child(tmp_path)
     try:
@@ -43,6 +44,7 @@ def test_second_holder_is_refused_while_first_lives(tmp_path):
         child.wait()
 
 
+@pytest.mark.e2e
 def test_lock_of_a_killed_process_is_taken_over(tmp_path, caplog):
     child = hold_in_child(tmp_path)
     os.kill(child.pid, signal.SIGKILL)

@@ -13,12 +13,15 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-import pipelines.extract
+import pipelines.extract.core
 from crawler.browse.export import SCHEMA_FILE, export
 from crawler.cli import cli
 from crawler.demo import serve_directory
 from crawler.reextract import reextract
 from tests.helpers import crawl_demo
+
+# every test here reads a demo crawl made by a `harvest crawl` process
+pytestmark = pytest.mark.e2e
 
 CHANGED_PAGE = "t20190628_358021"  # one gov report
 CORRECTION = "（本文于2026年11月更正）"
@@ -60,15 +63,15 @@ def one(db_path: Path, sql: str, params=()):
 @pytest.fixture
 def new_rule(monkeypatch):
     """A rule change that alters the text of one page only."""
-    original = pipelines.extract.extract
+    original = pipelines.extract.core.extract
 
     def changed(body, url=None, headers=None, hints=None):
         result = original(body, url, headers, hints)
         if CHANGED_PAGE in (url or ""):
-            result["text_original"] += "\n" + CORRECTION
+            result.text_original += "\n" + CORRECTION
         return result
 
-    monkeypatch.setattr(pipelines.extract, "extract", changed)
+    monkeypatch.setattr(pipelines.extract.core, "extract", changed)
 
 
 def test_same_rules_change_nothing(db_path):
@@ -130,7 +133,7 @@ def test_a_rule_change_updates_only_the_changed_document(db_path, new_rule):
 
 
 def test_a_killed_run_resumes_after_its_last_stored_batch(db_path, monkeypatch):
-    original = pipelines.extract.extract
+    original = pipelines.extract.core.extract
     calls = []
 
     def dies_on_the_seventh_page(body, url=None, headers=None, hints=None):
@@ -139,14 +142,14 @@ def test_a_killed_run_resumes_after_its_last_stored_batch(db_path, monkeypatch):
             raise KeyboardInterrupt
         return original(body, url, headers, hints)
 
-    monkeypatch.setattr(pipelines.extract, "extract", dies_on_the_seventh_page)
+    monkeypatch.setattr(pipelines.extract.core, "extract", dies_on_the_seventh_page)
     with pytest.raises(KeyboardInterrupt):
         reextract(db_path, progress=False, batch_size=3)
     (done,) = one(db_path, "SELECT last_source_id FROM reextract_checkpoints")
     third = one(db_path, "SELECT id FROM sources ORDER BY id LIMIT 1 OFFSET 5")[0]
     assert done == third  # two batches of three stored, the third was interrupted
 
-    monkeypatch.setattr(pipelines.extract, "extract", original)
+    monkeypatch.setattr(pipelines.extract.core, "extract", original)
     summary = reextract(db_path, progress=False, batch_size=3)
     assert summary.resumed_after == done
     assert summary.pages == 4 and summary.unchanged == 4

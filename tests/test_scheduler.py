@@ -8,12 +8,19 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.config import parse_config
 from crawler.demo import SiteControls, serve_directory
 from crawler.scheduler import add_jobs, crawl_command, next_runs
-from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_config, query_archive, start_scheduler
+from tests.helpers import (
+    DEMO_GOV_ARTICLES,
+    OutputWatcher,
+    demo_gov_config,
+    query_archive,
+    start_scheduler,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CONFIG = {
@@ -99,6 +106,7 @@ def test_each_run_is_its_own_harvest_crawl_process():
     ]
 
 
+@pytest.mark.e2e
 def test_scheduler_fires_a_crawl_records_it_and_stops_on_sigterm(tmp_path):
     config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
     demo_gov_config(config, schedule="*/2 * * * * *")  # every two seconds (seconds first)
@@ -119,6 +127,7 @@ def test_scheduler_fires_a_crawl_records_it_and_stops_on_sigterm(tmp_path):
     assert "stopping; waiting for running crawls" in output
 
 
+@pytest.mark.e2e
 def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_path):
     config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
     demo_gov_config(
@@ -149,6 +158,7 @@ def test_sigterm_lets_a_running_crawl_finish_its_requests_and_be_recorded(tmp_pa
     assert "stopping; waiting for running crawls" in output
 
 
+@pytest.mark.e2e
 def test_sighup_reloads_a_changed_config(tmp_path):
     config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
     demo_gov_config(config, schedule="0 4 1 1 *")  # once a year: nothing runs during the test
@@ -159,16 +169,17 @@ def test_sighup_reloads_a_changed_config(tmp_path):
 
     with serve_directory() as base_url:
         scheduler = start_scheduler(config, db, base_url)
+        watcher = OutputWatcher(scheduler)
         try:
-            time.sleep(2)
+            # the scheduler says so once its signal handlers are in place
+            watcher.wait_for("scheduling 1 sites: demo_gov", timeout=30)
             assert count() == 0
             demo_gov_config(config, schedule="*/2 * * * * *")
             scheduler.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + 30
-            while count() == 0 and time.monotonic() < deadline:
-                time.sleep(0.3)
+            watcher.wait_for("SIGHUP: config reloaded; sites: demo_gov", timeout=30)
+            watcher.wait_for("site demo_gov: crawl finished", timeout=60)
             assert count() >= 1
         finally:
             scheduler.send_signal(signal.SIGTERM)
-            output, _ = scheduler.communicate(timeout=60)
-    assert "SIGHUP: config reloaded; sites: demo_gov" in output
+            output = watcher.finish(timeout=60)
+    assert scheduler.returncode == 0, output

@@ -221,6 +221,7 @@ def test_other_sites_files_are_left_alone(archive):
     assert path.stat().st_size == size
 
 
+@pytest.mark.e2e
 def test_a_killed_writer_leaves_whole_records_only(tmp_path):
     """A real SIGKILL while writing, then the next open repairs and indexes the file."""
     script = textwrap.dedent(

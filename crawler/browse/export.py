@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 SCHEMA_ID = "harvest-export/1"
+# package data (pyproject.toml): installed with the code
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "export-v1.schema.json"
 
 FIELDS = (

@@ -47,8 +47,7 @@ from crawler.spiders import FAMILIES
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import known_urls
 from crawler.storage.warc import WARC_FIELDS
-from pipelines.metadata import parse_date
-from pipelines.text import utc_now
+from pipelines.text import parse_date, utc_now
 
 STATS = "harvest/spider"
 

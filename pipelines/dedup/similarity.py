@@ -31,8 +31,7 @@ import xxhash
 from rensa import RMinHash
 
 from crawler import settings as defaults
-from pipelines.boilerplate import strip_pinyin
-from pipelines.normalise import to_simplified
+from pipelines.text import squash, strip_pinyin, to_simplified
 
 # Fixed so that signatures written by one process compare with those of another, and so that
 # `harvest dedup --rebuild` reproduces them; changing it invalidates every stored signature.
@@ -47,8 +46,6 @@ _HAN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 # years, counts and amounts are exactly what re-dated copies change, and a changed count
 # (9 -> 12) should not change the length of the text either.
 _NUMBER = re.compile(r"[0-9]+")
-_NOT_CONTENT = re.compile(r"[\s\W_]+", re.UNICODE)
-_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -112,7 +109,7 @@ def dedup_normalise(text: str, mask_numbers: bool = True) -> str:
     placeholder run (xx, XXXX) and Chinese-numeral year reduced to a single ``0``."""
     text = unicodedata.normalize("NFKC", strip_pinyin(text or "")[0]).lower()
     text = to_simplified(text) or ""
-    text = _NOT_CONTENT.sub("", text)
+    text = squash(text)
     if mask_numbers:
         text = _HAN_YEAR.sub("0", text)
         text = _PLACEHOLDER.sub("0", text)
@@ -223,7 +220,7 @@ def is_recycled(text_a: str, text_b: str, settings: NearDupSettings = DEFAULTS) 
     """
     raw_a = dedup_normalise(text_a, mask_numbers=False)
     raw_b = dedup_normalise(text_b, mask_numbers=False)
-    if _DIGITS.findall(raw_a) == _DIGITS.findall(raw_b):
+    if _NUMBER.findall(raw_a) == _NUMBER.findall(raw_b):
         return False
     size = settings.shingle_size
     masked = max(

@@ -1,62 +1,10 @@
-"""pipelines.metadata: dates (never a guessed one), agency, region, year, period, doc_type."""
+"""pipelines.extract.metadata: agency, region, year, period, doc_type, signature."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from pipelines import metadata
-
-
-@pytest.mark.parametrize(
-    ("text", "date"),
-    [
-        ("2019-06-28 09:30", "2019-06-28"),
-        ("2019/6/28", "2019-06-28"),
-        ("2019.06.28", "2019-06-28"),
-        ("2019年6月27日", "2019-06-27"),
-        ("日期:2018年07月12日 点击数:377", "2018-07-12"),
-        ("2019年", None),  # a year alone is not a date (htmldate would say 2019-01-01)
-        ("2019年6月", None),
-        ("2019-02-30", None),
-        ("1899-01-01", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_date(text, date):
-    assert metadata.parse_date(text) == date
-
-
-def test_make_date_rejects_the_future():
-    assert metadata.make_date(2031, 1, 1, today=dt.date(2026, 11, 25)) is None
-    assert metadata.make_date(2027, 1, 1, today=dt.date(2026, 11, 25)) == "2027-01-01"
-
-
-def test_labelled_dates():
-    text = (
-        "首页\n发布时间:2019-06-28 09:30 来源:本网\n正文\n时间:2021-10-22 11:13:39 网站:公文素材库"
-    )
-    assert [(d, r) for _, d, r in metadata.labelled_dates(text)] == [
-        ("2019-06-28", 0),
-        ("2021-10-22", 1),
-    ]
-    assert list(metadata.labelled_dates("最新文章 2017-03-02 2016-11-18")) == []
-    assert [d for _, d, _ in metadata.labelled_dates("發佈時間:2020-07-06")] == ["2020-07-06"]
-    ranks = [r for _, _, r in metadata.labelled_dates("更新时间:2023-05-01 成文日期:2019-06-20")]
-    assert ranks == [3, 2]
-
-
-def test_labelled_dates_in_metadata_table_cells():
-    # 政府信息公开 tables: label and date in separate cells, only whitespace between them.
-    row = "成文日期 2020-07-06 发布日期 2020-07-08"
-    assert [(d, r) for _, d, r in metadata.labelled_dates(row)] == [
-        ("2020-07-06", 2),
-        ("2020-07-08", 0),
-    ]
-    # The bare 时间/日期 still need their colon: "时间 2019" is too loose without one.
-    assert list(metadata.labelled_dates("时间 2019-06-28 日期 2019-06-29")) == []
+from pipelines.extract import metadata
 
 
 @pytest.mark.parametrize(
@@ -71,19 +19,6 @@ def test_labelled_dates_in_metadata_table_cells():
 )
 def test_signature(lines, expected):
     assert metadata.signature(lines) == expected
-
-
-@pytest.mark.parametrize(
-    ("url", "date"),
-    [
-        ("http://www.yangjiang.gov.cn/kjj/201906/t20190628_358021.html", "2019-06-28"),
-        ("http://kjj.example.gov.cn/art/2019/6/28/art_1229_5512.html", "2019-06-28"),
-        ("https://www.777doc.com/doc-8788882.html", None),
-        (None, None),
-    ],
-)
-def test_url_date(url, date):
-    assert metadata.url_date(url) == date
 
 
 @pytest.mark.parametrize(

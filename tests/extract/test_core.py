@@ -1,4 +1,4 @@
-"""pipelines.extract on the saved pages of tests/fixtures/extraction (one per template and seed).
+"""pipelines.extract.core on the saved pages of tests/fixtures/extraction (one per template and seed).
 
 Every page: a known body sentence is present, known boilerplate is absent, the title and the
 date are the ones cases.json gives. Plus the pipeline class and the hints.
@@ -12,10 +12,12 @@ from pathlib import Path
 import opencc
 import pytest
 
-from pipelines.decode import decode
-from pipelines.extract import ExtractPipeline, extract, mojibake_spots
+from pipelines.extract.core import extract
+from pipelines.extract.decode import decode
+from pipelines.extract.pipeline import ExtractPipeline
+from pipelines.extract.quality import mojibake_spots
 
-CORPUS = Path(__file__).parent / "fixtures" / "extraction"
+CORPUS = Path(__file__).parents[1] / "fixtures" / "extraction"
 CASES = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
 T2S = opencc.OpenCC("t2s").convert
 
@@ -74,7 +76,7 @@ def gold(name: str) -> dict:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_body_present_boilerplate_absent(results, name):
-    text = T2S(results[name]["text_original"])
+    text = T2S(results[name].text_original)
     seed = name.rsplit("_", 1)[1]
     for sentence in BODY[seed]:
         assert sentence.replace("\n", "") in text.replace("\n", "")
@@ -86,14 +88,14 @@ def test_body_present_boilerplate_absent(results, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_title_and_date(results, name):
     result = results[name]
-    assert T2S(result["title_original"]) == gold(name)["title"]
-    assert result["published"] == CASES[name]["published"]
+    assert T2S(result.title_original) == gold(name)["title"]
+    assert result.published == CASES[name]["published"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_title_not_repeated_in_body(results, name):
-    title = T2S(results[name]["title_original"])
-    assert title not in T2S(results[name]["text_original"])
+    title = T2S(results[name].title_original)
+    assert title not in T2S(results[name].text_original)
 
 
 def test_every_template_has_a_dated_page():
@@ -104,48 +106,48 @@ def test_every_template_has_a_dated_page():
 
 
 def test_one_paragraph_per_line(results):
-    lines = results["trs_004"]["text_original"].split("\n")
+    lines = results["trs_004"].text_original.split("\n")
     assert lines[0] == "一、上半年主要工作情况"
     assert lines[-2:] == ["阳江市科学技术局", "2019年6月27日"]
     assert len(lines) == 21
 
 
 def test_encodings(results):
-    assert (results["trs_004"]["encoding"], results["trs_004"]["encoding_source"]) == (
+    assert (results["trs_004"].encoding, results["trs_004"].encoding_source) == (
         "gb18030",
         "meta",
     )
-    assert (results["table_000"]["encoding"], results["table_000"]["encoding_source"]) == (
+    assert (results["table_000"].encoding, results["table_000"].encoding_source) == (
         "gb18030",
         "meta",
     )
     # meta charset lies: gb2312 and big5 labels over UTF-8 bytes
-    assert (results["zfxxgk_002"]["encoding"], results["zfxxgk_002"]["encoding_source"]) == (
+    assert (results["zfxxgk_002"].encoding, results["zfxxgk_002"].encoding_source) == (
         "utf-8",
         "sniffed",
     )
-    assert (results["mirror_004"]["encoding"], results["mirror_004"]["encoding_source"]) == (
+    assert (results["mirror_004"].encoding, results["mirror_004"].encoding_source) == (
         "utf-8",
         "sniffed",
     )
-    assert results["mirror_004"]["declared_charsets"] == {"meta": "big5"}
+    assert results["mirror_004"].declared_charsets == {"meta": "big5"}
 
 
 def test_traditional_mirror(results):
     result = results["mirror_004"]
-    assert result["title_original"] == "陽江市科學技術局2019年上半年工作總結"
-    assert result["pinyin_removed"] == 502
-    assert "區(qū)" not in result["text_original"] and "區" in result["text_original"]
-    assert result["published"] == "2019-06-27"  # the signature date: the page shows none
-    assert result["date_source"] == "signature"
-    assert result["agency"] == "陽江市科學技術局"
+    assert result.title_original == "陽江市科學技術局2019年上半年工作總結"
+    assert result.pinyin_removed == 502
+    assert "區(qū)" not in result.text_original and "區" in result.text_original
+    assert result.published == "2019-06-27"  # the signature date: the page shows none
+    assert result.published_source == "signature"
+    assert result.agency == "陽江市科學技術局"
 
 
 def test_metadata_of_a_government_page(results):
     result = results["trs_004"]
     expected = {
         "published": "2019-06-28",
-        "date_source": "meta",
+        "published_source": "meta",
         "agency": "阳江市科学技术局",
         "region": "阳江市",
         "year": 2019,
@@ -154,43 +156,43 @@ def test_metadata_of_a_government_page(results):
         "partial": False,
         "method": "container",
     }
-    assert {k: result[k] for k in expected} == expected
+    assert {k: getattr(result, k) for k in expected} == expected
 
 
 def test_metadata_of_doc_share_pages(results):
-    assert results["gwsck_002"]["doc_type"] == "总结及计划"
-    assert results["gwsck_002"]["published"] == "2021-10-22"
-    assert results["sanqi_001"]["year"] == 2022  # the title's year, not the recycled body's
-    assert results["sanqi_001"]["text_original"].startswith("2021年上半年,在区委")
+    assert results["gwsck_002"].doc_type == "总结及计划"
+    assert results["gwsck_002"].published == "2021-10-22"
+    assert results["sanqi_001"].year == 2022  # the title's year, not the recycled body's
+    assert results["sanqi_001"].text_original.startswith("2021年上半年,在区委")
 
 
 def test_preview_pages_are_partial(results):
-    assert all(results[f"preview_{k}"]["partial"] for k in BODY)
-    assert not any(results[f"sanqi_{k}"]["partial"] for k in BODY)
-    assert results["preview_004"]["quality"] < results["sanqi_004"]["quality"]
+    assert all(results[f"preview_{k}"].partial for k in BODY)
+    assert not any(results[f"sanqi_{k}"].partial for k in BODY)
+    assert results["preview_004"].quality < results["sanqi_004"].quality
 
 
 def test_mojibake_is_counted_and_kept(results):
     result = results["trs_000"]
-    assert "汇总?cè)缦?" in result["text_original"]
-    assert result["mojibake_spots"] == 2
-    assert result["quality"] < 1.0
-    assert results["trs_003"]["mojibake_spots"] == 0
+    assert "汇总?cè)缦?" in result.text_original
+    assert result.mojibake_spots == 2
+    assert result.quality < 1.0
+    assert results["trs_003"].mojibake_spots == 0
     assert mojibake_spots("耐ㄖ?柳鱼科字") == 1
 
 
 def test_digits_lost_flags(results):
-    assert "title_starts_with_year_suffix" in results["trs_003"]["digits_lost"]
-    assert "split_document_number" in results["trs_003"]["digits_lost"]
-    assert results["trs_004"]["digits_lost"] == []
+    assert "title_starts_with_year_suffix" in results["trs_003"].digits_lost
+    assert "split_document_number" in results["trs_003"].digits_lost
+    assert results["trs_004"].digits_lost == []
 
 
 def test_hints_and_url_give_a_date_when_the_page_has_none():
     body = (CORPUS / "pages" / "mirror_001.html").read_bytes()
-    assert extract(body)["published"] is None  # no date on the page: none invented
-    assert extract(body, hints={"list_date": "2022-03-16"})["published"] == "2022-03-16"
+    assert extract(body).published is None  # no date on the page: none invented
+    assert extract(body, hints={"list_date": "2022-03-16"}).published == "2022-03-16"
     url = "http://kjj.example.gov.cn/art/2022/3/17/art_21_9.html"
-    assert extract(body, url=url)["published"] == "2022-03-17"
+    assert extract(body, url=url).published == "2022-03-17"
 
 
 def test_list_title_is_a_last_resort():
@@ -200,14 +202,14 @@ def test_list_title_is_a_last_resort():
         + "</p></div></body></html>"
     )
     result = extract(body.encode("utf-8"), hints={"list_title": "科技局2021年工作总结"})
-    assert result["title_original"] == "科技局2021年工作总结"
-    assert result["doc_type"] == "工作总结"
+    assert result.title_original == "科技局2021年工作总结"
+    assert result.doc_type == "工作总结"
 
 
 def test_empty_and_broken_pages():
-    assert extract(b"")["text_original"] == ""
-    assert extract(b"<html><body></body></html>")["text_original"] == ""
-    assert extract(b"\x00\xff\xfe garbage")["text_original"] is not None
+    assert extract(b"").text_original == ""
+    assert extract(b"<html><body></body></html>").text_original == ""
+    assert extract(b"\x00\xff\xfe garbage").text_original is not None
 
 
 class Stats:
@@ -259,12 +261,12 @@ def test_traditional_copy_of_a_page_loses_the_same_boilerplate(results, name):
     s2t = opencc.OpenCC("s2t").convert
     body = s2t(decode((CORPUS / CASES[name]["page"]).read_bytes()).text)
     result = extract(body.encode("utf-8"))
-    text = T2S(result["text_original"])
+    text = T2S(result.text_original)
     for phrase in BOILERPLATE:
         assert phrase not in text, phrase
-    assert text == T2S(s2t(results[name]["text_original"]))
-    assert result["published"] == CASES[name]["published"]
-    assert result["partial"] == results[name]["partial"]
+    assert text == T2S(s2t(results[name].text_original))
+    assert result.published == CASES[name]["published"]
+    assert result.partial == results[name].partial
 
 
 def test_double_encoded_paragraphs_are_repaired():
@@ -273,8 +275,8 @@ def test_double_encoded_paragraphs_are_repaired():
     for line in paragraphs[1:3]:
         page = page.replace(line, line.encode("utf-8").decode("latin-1"))
     result = extract(page.encode("utf-8"))
-    assert result["mojibake_repaired"] == ["latin-1>utf-8", "latin-1>utf-8"]
-    assert result["text_original"].split("\n")[1:3] == paragraphs[1:3]
+    assert result.mojibake_repaired == ["latin-1>utf-8", "latin-1>utf-8"]
+    assert result.text_original.split("\n")[1:3] == paragraphs[1:3]
 
 
 PARA = "<p>" + "我局认真贯彻落实各项科技政策,推动科技创新取得明显成效。" * 4 + "</p>"
@@ -324,8 +326,8 @@ PARA = "<p>" + "我局认真贯彻落实各项科技政策,推动科技创新取
 def test_title_candidates(head, body):
     page = f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
     result = extract(page.encode("utf-8"))
-    assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"
-    assert "上半年工作总结" not in result["text_original"]
+    assert result.title_original == "阳江市科学技术局2019年上半年工作总结"
+    assert "上半年工作总结" not in result.text_original
 
 
 def test_whole_title_segment_beats_a_body_line_that_lost_its_digits():
@@ -338,8 +340,8 @@ def test_whole_title_segment_beats_a_body_line_that_lost_its_digits():
         "<div><div>年上半年科技工作总结</div>" + PARA + "</div></body></html>"
     )
     result = extract(page.encode("utf-8"))
-    assert result["title_original"] == "2018年上半年科技工作总结"
-    assert result["published"] == "2018-07-12"
+    assert result.title_original == "2018年上半年科技工作总结"
+    assert result.published == "2018-07-12"
 
 
 def test_publication_label_beats_update_and_writing_dates():
@@ -349,7 +351,7 @@ def test_publication_label_beats_update_and_writing_dates():
         "<td>发布日期:</td><td>2019-06-28</td></tr></table><div id='zoom'>" + PARA + "</div>"
         "<ul><li>2017-03-02</li></ul></body></html>"
     )
-    assert extract(page.encode("utf-8"))["published"] == "2019-06-28"
+    assert extract(page.encode("utf-8")).published == "2019-06-28"
 
 
 def test_info_bar_date_after_the_title_beats_a_labelled_list_before_it():
@@ -367,7 +369,7 @@ def test_info_bar_date_after_the_title_beats_a_labelled_list_before_it():
         "</body></html>"
     )
     result = extract(page.encode("utf-8"))
-    assert (result["published"], result["date_source"]) == ("2019-06-28", "info-bar")
+    assert (result.published, result.published_source) == ("2019-06-28", "info-bar")
 
 
 def test_info_bar_above_the_title_gives_the_date_but_a_header_clock_does_not():
@@ -378,8 +380,8 @@ def test_info_bar_above_the_title_gives_the_date_but_a_header_clock_does_not():
             "<div class='body'>" + PARA + "</div></body></html>"
         ).encode("utf-8")
 
-    assert extract(page("2019-06-28 | <a>工作总结</a> | 阅读 1,203"))["published"] == "2019-06-28"
-    assert extract(page("今天是:2026年11月25日 星期三"))["published"] is None
+    assert extract(page("2019-06-28 | <a>工作总结</a> | 阅读 1,203")).published == "2019-06-28"
+    assert extract(page("今天是:2026年11月25日 星期三")).published is None
 
 
 def _bigram_f1(out: str, gold_text: str) -> float:
@@ -402,16 +404,19 @@ def test_line_rules_alone_clean_the_whole_page(results, name):
     """Defence in depth: containers and the dominant region usually keep boilerplate out, so
     here the line rules get every line of the page (nav, info bar, footer, link lists) and
     must still leave only the document."""
-    from pipelines.boilerplate import clean_lines, remove_titles, squash, strip_pinyin
-    from pipelines.extract import _drop_link_lines, _parse, serialize
+    from pipelines.extract.body import drop_link_lines, serialize
+    from pipelines.extract.boilerplate import clean_lines
+    from pipelines.extract.page import parse
+    from pipelines.extract.titles import remove_titles
+    from pipelines.text import squash, strip_pinyin
 
-    tree = _parse(decode((CORPUS / CASES[name]["page"]).read_bytes()).text)
+    tree = parse(decode((CORPUS / CASES[name]["page"]).read_bytes()).text)
     anchors = {squash(a.text_content()) for a in tree.iter("a")} - {""}
-    title = results[name]["title_original"]
+    title = results[name].title_original
     text, _ = strip_pinyin("\n".join(serialize(tree.find("body"))))
     lines = text.split("\n")
     lines, _ = clean_lines(lines, T2S(text).split("\n"))
-    lines, _ = _drop_link_lines(lines, anchors - {squash(title)})
+    lines, _ = drop_link_lines(lines, anchors - {squash(title)})
     lines, _ = remove_titles(lines, title)
     out = "\n".join(lines)
     assert _bigram_f1(out, gold(name)["text"]) >= 0.98
@@ -435,13 +440,13 @@ def test_trafilatura_when_no_container_and_no_dominant_block():
         "</div></body></html>"
     )
     result = extract(page.encode("utf-8"))
-    assert result["method"] == "trafilatura"
-    text = result["text_original"]
+    assert result.method == "trafilatura"
+    text = result.text_original
     assert "市委、市政府对创新驱动发展高度重视" in text
     for phrase in ("ICP备", "网站标识码", "发布时间", "验收工作的通知"):
         assert phrase not in text
-    assert result["published"] == "2019-06-28"
-    assert result["title_original"] == "阳江市科学技术局2019年上半年工作总结"
+    assert result.published == "2019-06-28"
+    assert result.title_original == "阳江市科学技术局2019年上半年工作总结"
 
 
 def test_pipeline_with_the_project_item():

@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pipelines.text import han_count
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 # Characters a wrong legacy decoding produces and real text nearly never has.
@@ -43,7 +45,6 @@ _COMMON_CHARS = (
 )
 # Counting by deleting the other characters is several times faster than findall.
 _NOT_COMMON = re.compile("[^" + _COMMON_CHARS + "]+")
-_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _GOOD = 0.5  # a labelled codec reading this well is accepted without trying the others
 _SAMPLE = 20000  # characters scored per candidate: enough to separate codecs, cheap
 
@@ -111,7 +112,7 @@ def plausibility(text: str) -> float:
     """How much ``text`` reads like Chinese: share of common characters among the Han ones,
     minus noise; 1.0 for text without Han characters (nothing to judge)."""
     sample = text[:_SAMPLE]
-    han = len(_NOT_HAN.sub("", sample))
+    han = han_count(sample)
     noise = len(_NOISE.findall(sample))
     if not han:
         return 1.0 - min(1.0, noise / 10)
@@ -203,10 +204,10 @@ def repair_line(line: str) -> tuple[str, str | None]:
         for source in ("cp1252", "latin-1"):
             for target in ("utf-8", "gb18030"):
                 fixed = _reread(line, source, target)
-                if fixed and _NOT_HAN.sub("", fixed) and plausibility(fixed) >= _GOOD:
+                if fixed and han_count(fixed) and plausibility(fixed) >= _GOOD:
                     return fixed, f"{source}>{target}"
         return line, None
-    if len(_NOT_HAN.sub("", line)) >= 10 and plausibility(line) < _DAMAGED:
+    if han_count(line) >= 10 and plausibility(line) < _DAMAGED:
         fixed = _reread(line, "gb18030", "utf-8")
         if fixed and plausibility(fixed) >= _GOOD:
             return fixed, "gb18030>utf-8"

@@ -1,36 +1,10 @@
-"""pipelines.boilerplate: line rules drop boilerplate shapes only; pinyin; titles in the body."""
+"""pipelines.extract.boilerplate: line rules drop boilerplate shapes only."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipelines.boilerplate import clean_lines, is_boilerplate, remove_titles, strip_pinyin
-
-
-@pytest.mark.parametrize(
-    ("text", "expected", "count"),
-    [
-        ("在區(qū)委、區(qū)政府的正確領(lǐng)導(dǎo)下", "在區委、區政府的正確領導下", 4),
-        ("全面貫徹(chè)落實", "全面貫徹落實", 1),
-        ("地區生產總值(GDP)增長", "地區生產總值(GDP)增長", 0),
-        ("(一)出台政策", "(一)出台政策", 0),
-        ("2020年(2020)", "2020年(2020)", 0),
-        ("方案(a)與方案(b)", "方案(a)與方案(b)", 0),
-        ("會議(shí)在(zai)召開", "會議在(zai)召開", 1),  # one toned mark is not proof enough
-        ("區(qū)縣(xiàn)鎮(zhèn)村(cun)與(GDP)", "區縣鎮村與(GDP)", 4),  # clearly annotated page
-        ("全角括號（qū）也算", "全角括號也算", 1),
-        ("英文 text (dǎo) after a space", "英文 text (dǎo) after a space", 0),
-    ],
-)
-def test_strip_pinyin(text, expected, count):
-    assert strip_pinyin(text) == (expected, count)
-
-
-def test_strip_pinyin_wrapped_across_visual_lines():
-    # Readers that render one element per visual line cut annotations in two; the line break
-    # inside or just before one was a wrap within the paragraph and goes with it.
-    text = "在區(q\nū)委和部門\n(mén)的領(lǐng)導(\ndǎo)下\n(一)工作\n第二段(GDP)"
-    assert strip_pinyin(text) == ("在區委和部門的領導下\n(一)工作\n第二段(GDP)", 4)
+from pipelines.extract.boilerplate import clean_lines, is_boilerplate
 
 
 @pytest.mark.parametrize(
@@ -145,50 +119,6 @@ def test_body_lines_survive(line):
     assert clean_lines([line]) == ([line], 0)
 
 
-def test_remove_title_lines_anywhere_and_digit_variants_at_the_top():
-    title = "2018年上半年科技工作总结"
-    lines = [
-        "年上半年科技工作总结",
-        "2018年上半年科技工作总结",
-        "上半年,市科技局全面实施创新驱动发展战略。",
-        "2018年上半年科技工作总结",
-        "一、提升素质",
-    ]
-    assert remove_titles(lines, title) == (
-        ["上半年,市科技局全面实施创新驱动发展战略。", "一、提升素质"],
-        3,
-    )
-
-
-def test_remove_title_glued_to_a_flattened_body():
-    title = "科技局2022年上半年工作总结范文"
-    body = "科技局2020年上半年工作总结范文2021年上半年,在区委、区政府的正确领导下,取得了较好的成绩。具体如下:"
-    assert remove_titles([body], title) == (
-        ["2021年上半年,在区委、区政府的正确领导下,取得了较好的成绩。具体如下:"],
-        1,
-    )
-
-
-def test_remove_title_pasted_after_a_sentence_end():
-    title = "市科技局实施知识产权战略上半年工作总结及下半年工作计划"
-    body = (
-        "拟于近期出台。"
-        + title
-        + "2、加快高新技术企业、科技型企业培育。组织召开了推进会议,共计百余人参加。"
-    )
-    out, n = remove_titles([body], title)
-    assert (out, n) == (
-        ["拟于近期出台。2、加快高新技术企业、科技型企业培育。组织召开了推进会议,共计百余人参加。"],
-        1,
-    )
-
-
-def test_a_title_mentioned_in_a_sentence_stays():
-    title = "科技工作总结"
-    line = "会议讨论了科技工作总结的起草安排,要求各科室按时报送材料。"
-    assert remove_titles([line], title) == ([line], 0)
-
-
 def test_strong_labels_drop_whole_sentences():
     assert is_boilerplate("免责声明:本站所有文章均来自网络,如有侵权请联系删除,谢谢合作与支持。")
     assert is_boilerplate(
@@ -207,30 +137,15 @@ def test_short_body_headings_after_a_list_above_the_body_stay():
     assert clean_lines(lines) == (lines[1:], 1)
 
 
-def test_resplit_flattened_body_at_markers_after_sentence_ends():
-    from pipelines.boilerplate import resplit
-
-    para = "我局认真贯彻落实各项科技政策,推动科技创新取得明显成效。" * 20
-    flat = "具体工作总结如下:一、增质保量抓知识产权工作" + para + "二、实施培育计划" + para
-    flat += "(一)出台政策" + para + "1、制订政策。第一、二季度共1.5亿元。"
-    assert resplit([flat]) == [
-        "具体工作总结如下:",
-        "一、增质保量抓知识产权工作" + para,
-        "二、实施培育计划" + para,
-        "(一)出台政策" + para,
-        "1、制订政策。第一、二季度共1.5亿元。",
-    ]
-    short = "总结如下:一、工作。二、打算。"
-    assert resplit([short]) == [short]
-
-
 def test_no_gold_line_is_boilerplate():
     import json
     from pathlib import Path
 
-    from pipelines.boilerplate import resplit
+    from pipelines.extract.body import resplit
 
-    for path in sorted((Path(__file__).parent / "fixtures" / "extraction" / "gold").glob("*.json")):
+    for path in sorted(
+        (Path(__file__).parents[1] / "fixtures" / "extraction" / "gold").glob("*.json")
+    ):
         lines = json.loads(path.read_text(encoding="utf-8"))["text"].split("\n")
         assert clean_lines(lines) == (lines, 0), path.name
         assert clean_lines(resplit(lines))[1] == 0, path.name

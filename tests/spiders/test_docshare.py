@@ -10,11 +10,11 @@ import sys
 from typing import Any
 
 import pytest
-from scrapy import Request
 
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, PROJECT_ROOT, serve_directory
+from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE, serve_directory
 from crawler.items import PageItem
 from crawler.spiders.docshare import DocshareSpider
+from tests.helpers import PROJECT_ROOT, kinds, stat
 
 DS1 = "http://127.0.0.1:8000/docshare1/"
 DS1_SITE: dict[str, Any] = {
@@ -35,24 +35,6 @@ DS2_SITE: dict[str, Any] = {
         "document": [r"/docshare2/news/\d+\.html$"],
     },
 }
-
-
-def kinds(results) -> tuple[list[tuple[str, str | None, str | None]], list[tuple[str, int]]]:
-    """(document requests as (url, title, date), list requests as (url, page index))."""
-    out = list(results)
-    assert all(isinstance(r, Request) for r in out)
-    docs = [
-        (r.url, r.cb_kwargs["list_title"], r.cb_kwargs["list_date"])
-        for r in out
-        if r.callback.__name__ == "parse_document"
-    ]
-    lists = [(r.url, r.cb_kwargs["list_page"]) for r in out if r.callback.__name__ == "parse"]
-    assert len(docs) + len(lists) == len(out)
-    return docs, lists
-
-
-def stat(spider: DocshareSpider, key: str) -> Any:
-    return spider.crawler.stats.get_value(f"harvest/spider/{key}")
 
 
 def test_home_page_enters_the_configured_category_only(make_spider, saved_page):
@@ -205,6 +187,7 @@ def demo_crawls(tmp_path_factory) -> dict[str, tuple[str, list[dict[str, Any]], 
         procs = {}
         for site, family in FAMILY.items():
             feed = out / f"{site}.jsonl"
+            (out / site).mkdir()
             command = [
                 sys.executable,
                 "-m",
@@ -217,6 +200,9 @@ def demo_crawls(tmp_path_factory) -> dict[str, tuple[str, list[dict[str, Any]], 
                 f"config={DEMO_CONFIG}",
                 "-s",
                 "ITEM_PIPELINES={}",
+                # the WARC middleware writes beside the database: never the user's archive/
+                "-s",
+                f"HARVEST_DB={out / site / 'harvest.db'}",
                 "-s",
                 "FEED_EXPORT_FIELDS=url,site,list_date",
                 "-O",
@@ -241,6 +227,7 @@ def demo_crawls(tmp_path_factory) -> dict[str, tuple[str, list[dict[str, Any]], 
     return results
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("site", sorted(EXPECTED))
 def test_demo_crawl_yields_exactly_the_documents(demo_crawls, site):
     base, items, log = demo_crawls[site]
@@ -251,6 +238,7 @@ def test_demo_crawl_yields_exactly_the_documents(demo_crawls, site):
     assert "] ERROR:" not in log
 
 
+@pytest.mark.e2e
 def test_demo_crawl_counts_the_dead_link(demo_crawls):
     _, _, log = demo_crawls["demo_docshare1"]
     assert "'harvest/spider/http_error/404': 1" in log

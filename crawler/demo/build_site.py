@@ -1,15 +1,16 @@
-"""Build the bundled demo website ``demo/site/`` from the seed texts in ``demo/seeds/``.
+"""Build the bundled demo website ``site/`` from the seed texts in ``seeds/`` (both beside this
+file, in ``crawler/demo/``).
 
-In:  the five seed texts (``demo/seeds/00N_*.txt``, copies of ``../shared/seeds``) and the clean
-     Simplified texts of seeds 003 and 004 (``demo/seeds/simplified/``, from the gold files).
-Out: static HTML under ``demo/site/``, committed with this script:
+In:  the five seed texts (``seeds/00N_*.txt``, copies of ``../shared/seeds``) and the clean
+     Simplified texts of seeds 003 and 004 (``seeds/simplified/``, from the gold files).
+Out: static HTML under ``site/``, committed with this script and installed as package data:
 
 - ``gov/kjj/``: a TRS WCM government column, gb2312 pages (written with the gb18030 codec so
   every character survives), two list pages paginated by ``createPageHTML``;
 - ``docshare1/``: a 三七文档-like document-sharing site (utf-8), one flattened body line per page;
 - ``docshare2/``: a 公文素材库-like site (utf-8), the mirror copies in Traditional with pinyin.
 
-Run ``python demo/build_site.py``; the output depends only on the inputs (no clock, no
+Run ``python -m crawler.demo.build_site``; the output depends only on the inputs (no clock, no
 randomness), so a rebuild of an unchanged tree leaves ``git status`` clean.
 """
 
@@ -539,7 +540,7 @@ ROOT_INDEX = """<!DOCTYPE html>
 
 
 def build() -> None:
-    """Rebuild ``demo/site/`` from scratch."""
+    """Rebuild ``site/`` from scratch."""
     if SITE.exists():
         shutil.rmtree(SITE)
     _write("robots.txt", "User-agent: *\nAllow: /\n")

@@ -1,8 +1,9 @@
 """The bundled demo website: a static folder served over HTTP on 127.0.0.1.
 
-In:  ``demo/site/`` (a government column and two document-sharing sites, built from the seed
-     texts by ``demo/build_site.py``).
-Out: a running server on a free port whose base URL is handed to ``demo/config.yaml`` through
+In:  ``site/`` beside this file (a government column and two document-sharing sites, built from
+     the seed texts by ``build_site.py``), installed with the package as package data.
+Out: a running server on a free port whose base URL is handed to ``config.yaml`` (beside this
+     file) through
      ``$HARVEST_DEMO_URL``. Unknown paths answer 404, so a broken spider cannot pass by
      fetching nothing.
 """
@@ -19,9 +20,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_SITE = PROJECT_ROOT / "demo" / "site"
-DEMO_CONFIG = PROJECT_ROOT / "demo" / "config.yaml"
+# Package data (pyproject.toml), so `harvest demo` works from any directory after `pip install .`
+DEMO_SITE = Path(__file__).resolve().parent / "site"
+DEMO_CONFIG = Path(__file__).resolve().parent / "config.yaml"
 DEMO_URL_VARIABLE = "HARVEST_DEMO_URL"
 # The demo tries this port first so that its URLs, and so its archive rows, stay the same
 # from one `make demo` to the next; any free port does when it is taken.

@@ -16,7 +16,7 @@ from crawler.config import parse_config
 from crawler.items import PageItem
 from crawler.spiders.base import page_index
 from crawler.spiders.gov import GovSpider, trs_pages
-from pipelines.metadata import parse_date
+from pipelines.text import parse_date
 
 COLUMN = "http://www.example.gov.cn/gov/kjj/"
 DEMO_SITE: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""pipelines.decode: labels are candidates, the bytes decide."""
+"""pipelines.extract.decode: labels are candidates, the bytes decide."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from pipelines.decode import canonical, declared_labels, decode
+from pipelines.extract.decode import canonical, declared_labels, decode
 
 TEXT = "阳江市科学技术局2019年上半年工作总结。我局积极贯彻落实省政府的若干政策措施,推动科技创新。"
 TRAD = "陽江市科學技術局2019年上半年工作總結。我局積極貫徹落實省政府的若干政策措施,推動科技創新。"
@@ -107,7 +107,7 @@ def test_ascii_page():
 
 
 def test_repair_double_encoded_lines():
-    from pipelines.decode import repair
+    from pipelines.extract.decode import repair
 
     utf8_as_latin1 = TEXT.encode("utf-8").decode("latin-1")
     gbk_as_latin1 = TEXT.encode("gbk").decode("latin-1")
@@ -118,7 +118,7 @@ def test_repair_double_encoded_lines():
 
 
 def test_lossy_mojibake_and_good_text_are_left_alone():
-    from pipelines.decode import repair
+    from pipelines.extract.decode import repair
 
     assert repair(TEXT) == (TEXT, [])
     damaged = "现将具体工作汇总?cè)缦?\n一、增质保量抓知识产权工作"

@@ -1,0 +1,239 @@
+"""Titles: the document's own title among the page's candidates, and its copies in the body.
+
+In:  the parsed page, the body's lines, the list page's link text.
+Out: the title and where it came from (meta, comment, doc-share, heading, above-body,
+     title-tag, body, list); body lines without the copies of the title.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+from pipelines.extract.body import TRAILING_DATE
+from pipelines.extract.boilerplate import SHORT_MAX, is_boilerplate
+from pipelines.extract.page import Page
+from pipelines.extract.vocabulary import DOC_WORDS, META_TITLE_NAMES
+from pipelines.text import SENTENCE_END, squash
+
+_TITLE_COMMENT = re.compile(r"<!--\s*TitleStart\s*-->(.*?)<!--\s*TitleEnd\s*-->", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+# Site suffixes and prefixes in <title>; a hyphen between digits (2019-2020) is not one.
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|–|\s-\s|::|(?<!\d)-|-(?!\d))\s*")
+# trafilatura renders table rows as "| cell | cell |".
+_DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題)\s*[:：]\s*(.{4,100})$", re.M)
+# Doc-share sites name a document after its file: "…工作总结范文.doc".
+_FILE_EXT = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?|xlsx?)$", re.I)
+# "bt" (标题) ends pinyin-abbreviated class names too: wzbt (文章标题), xxbt, art_bt.
+_TITLE_CLASS = re.compile(r"tit|biaoti|bt\b|headline|heading|subject", re.I)
+_FIRST_LINE_TITLE_MAX = 60  # a longer first line is a paragraph, not a title
+_ABOVE_BODY = 4  # page lines above the body's first line that may hold an unmarked title
+_LIST_MARKER = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
+)
+
+
+def headings(tree: lxml.html.HtmlElement) -> list[str]:
+    """Texts that may be the document's title, in page order: h1-h3, bold lines, and elements
+    whose class or id says title (title, bt, biaoti, tit, headline)."""
+    texts = []
+    for element in tree.iter("h1", "h2", "h3", "h4", "strong", "b", "div", "td", "p", "span"):
+        tag = element.tag
+        if tag in ("div", "td", "p", "span"):
+            names = f"{element.get('class') or ''} {element.get('id') or ''}"
+            if not _TITLE_CLASS.search(names):
+                continue
+        text = " ".join(element.text_content().split())
+        if 4 <= len(text) <= 120:
+            texts.append(text)
+    return texts
+
+
+def _title_score(text: str, in_title_tag: int, heading: bool, first_line: bool) -> int:
+    """How much a candidate looks like the document's own title (see :func:`choose_title`).
+
+    ``in_title_tag`` is 4 for a whole ``<title>`` segment, 3 for a text the tag only starts or
+    ends with (a body line that lost its leading digits, "年上半年…", is such a part of the
+    segment "2018年上半年…" and must not outrank it), 0 otherwise."""
+    core = squash(text)
+    score = in_title_tag + 4 * bool(DOC_WORDS.search(text)) + 2 * heading + first_line
+    score += len(core) >= 10
+    if len(core) <= 5 or _LIST_MARKER.match(text) or SENTENCE_END.search(text):
+        score -= 5  # a column name (工作总结), a body heading (一、…) or a sentence
+    return score
+
+
+def _marked_title(page: Page) -> tuple[str, str] | None:
+    """A title the page marks as such: the guideline meta tag, the TitleStart comment or a
+    本文标题: line. Taken as it is."""
+    value = page.meta(META_TITLE_NAMES)
+    if value:
+        return " ".join(value.split()), "meta"
+    m = _TITLE_COMMENT.search(page.html_text)
+    if m:
+        value = " ".join(_TAGS.sub("", m.group(1)).split())
+        if value:
+            return lxml.html.fromstring(f"<p>{value}</p>").text_content(), "comment"
+    m = _DOC_TITLE_LINE.search(page.text)
+    if m:
+        return _FILE_EXT.sub("", m.group(1).strip()), "doc-share"
+    return None
+
+
+def _candidates(
+    page: Page, first_line: str | None, list_title: str | None
+) -> list[tuple[str, str, bool]]:
+    """(text, source, is a heading) for every title candidate, in page order of trust."""
+    candidates = [(_FILE_EXT.sub("", h), "heading", True) for h in headings(page.tree)]
+    above = lines_above(page.lines, first_line, page.anchors)
+    candidates += [(x, "above-body", True) for x in above]
+    candidates += [(t, "title-tag", False) for t in _title_segments(page.title_tag)]
+    if first_line and len(first_line) <= _FIRST_LINE_TITLE_MAX:
+        candidates.append((first_line, "body", False))
+    if list_title:
+        candidates.append((str(list_title).strip(), "list", False))
+    return candidates
+
+
+def _title_segments(title_tag: str | None) -> list[str]:
+    segments = (_FILE_EXT.sub("", s.strip()) for s in _TITLE_SPLIT.split(title_tag or ""))
+    return [s for s in segments if s]
+
+
+def choose_title(
+    page: Page, first_line: str | None = None, list_title: str | None = None
+) -> tuple[str | None, str]:
+    """The document's own title and where it came from.
+
+    A title the page marks (:func:`_marked_title`) is taken as it is. Otherwise candidates
+    (headings and title-class elements, the non-boilerplate lines just above the body, where
+    an unmarked title sits, ``<title>`` segments split at site-suffix separators, the body's
+    first line, the list page's link text) are scored: being (a segment of) ``<title>``,
+    naming a document (总结, 计划, 报告 …), being a heading, opening the body, being long; a
+    column name, a list heading or a sentence loses. So a logo heading with the site name
+    loses to the report title, and so does ``<title>``'s column segment.
+    """
+    marked = _marked_title(page)
+    if marked:
+        return marked
+    squashed = {squash(s) for s in _title_segments(page.title_tag)}
+    whole = squash(page.title_tag or "")
+    first = squash(first_line or "")
+
+    def in_tag(text: str) -> int:
+        core = squash(text)
+        if core in squashed:
+            return 4
+        return 3 if len(core) >= 6 and (whole.startswith(core) or whole.endswith(core)) else 0
+
+    best: tuple[int, int, str, str] | None = None
+    for order, (text, source, heading) in enumerate(_candidates(page, first_line, list_title)):
+        score = _title_score(text, in_tag(text), heading, squash(text) == first)
+        if best is None or score > best[0]:
+            best = (score, order, text, source)
+    return (best[2], best[3]) if best else (None, "none")
+
+
+def is_title_line(line: str, target: str) -> bool:
+    """True when a page line is the title (squashed ``target``), doc-share file name or not."""
+    return squash(line) == target or squash(_FILE_EXT.sub("", line)) == target
+
+
+def title_offset(page_text: str, title: str | None) -> int | None:
+    """Character offset of the page line that is the title (or its file name), or None."""
+    if not title:
+        return None
+    target = squash(title)
+    offset = 0
+    for line in page_text.split("\n"):
+        if is_title_line(line, target):
+            return offset
+        offset += len(line) + 1
+    return None
+
+
+def lines_above(
+    page_lines: list[str], first: str | None, anchors: frozenset[str], span: int = _ABOVE_BODY
+) -> list[str]:
+    """Lines just above the body's first line on the page that are neither boilerplate nor a
+    link's text: where the title sits when no tag or class marks it (``<div class="wzbt">``)."""
+    if not first:
+        return []
+    try:
+        i = page_lines.index(first)
+    except ValueError:
+        return []
+    return [
+        line
+        for line in page_lines[max(0, i - span) : i]
+        if 4 <= len(line) <= 120
+        and not is_boilerplate(line)
+        and squash(TRAILING_DATE.sub("", line)) not in anchors
+    ]
+
+
+# --- titles inside the body ------------------------------------------------------------------
+_DIGITS = re.compile(r"\d+")
+
+
+def title_pattern(title: str) -> re.Pattern[str] | None:
+    """A pattern matching ``title`` with any digits (recycled or lost years) at digit places.
+
+    Digits and punctuation are made optional at their places so that "年上半年科技工作总结"
+    (digits lost) and "科技局2020年…" (another year) both match "…2022年…".
+    """
+    core = squash(title)
+    if len(core) < 4:
+        return None
+    parts = []
+    for piece in re.split(r"(\d+)", core):
+        if not piece:
+            continue
+        if piece.isdigit():
+            parts.append(r"\d{0,8}")
+        else:
+            parts.append(r"[\s\W_]*".join(re.escape(ch) for ch in piece))
+    return re.compile(r"^[\s\W_]*" + r"[\s\W_]*".join(parts))
+
+
+def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[list[str], int]:
+    """Remove copies of the title from the body.
+
+    - a line equal to the title, anywhere;
+    - near the top, a line equal to it up to digits (recycled year, digits lost);
+    - at the start of the first paragraph, copies glued to it (flattened doc-share bodies);
+    - inside a flattened paragraph, a copy right after a sentence end (a page header that the
+      flattening pasted into the text).
+    """
+    if not title:
+        return lines, 0
+    target = squash(title)
+    bare_target = _DIGITS.sub("", target)
+    pattern = title_pattern(title)
+    inner = (
+        re.compile(r"(?<=[。！？；!?;])\s*" + re.escape(title.strip()) + r"\s*")
+        if len(target) >= 8
+        else None
+    )
+    out: list[str] = []
+    removed = 0
+    longest = 2 * len(title) + 10  # a longer line cannot be a copy of the title
+    for i, line in enumerate(lines):
+        # Near the top: before any paragraph-length line (short leftovers may precede).
+        near_top = i < lead + removed and all(len(x) < SHORT_MAX for x in out)
+        s = squash(line) if len(line) <= longest else ""
+        if s and (s == target or (near_top and _DIGITS.sub("", s) == bare_target)):
+            removed += 1
+            continue
+        while near_top and pattern and len(line) > len(target) + 20:
+            m = pattern.match(line)
+            if not m or _DIGITS.sub("", squash(m.group(0))) != bare_target:
+                break
+            line = line[m.end() :].lstrip()
+            removed += 1
+        if inner and len(line) > len(target) + 20 and title.strip() in line:
+            line, n = inner.subn("", line)
+            removed += n
+        out.append(line)
+    return out, removed

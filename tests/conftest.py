@@ -19,11 +19,7 @@ USER_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
 
 
 def _files_under(root: Path) -> set[str]:
-    return (
-        {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
-        if root.is_dir()
-        else set()
-    )
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,9 +30,7 @@ def user_archive_is_left_alone() -> Iterator[None]:
     yield
     gained = sorted(_files_under(USER_ARCHIVE) - before)
     if gained:
-        shown = ", ".join(gained[:10]) + (
-            f" and {len(gained) - 10} more" if len(gained) > 10 else ""
-        )
+        shown = ", ".join(gained[:10]) + (f" and {len(gained) - 10} more" if len(gained) > 10 else "")
         pytest.fail(f"the tests wrote into the user's {USER_ARCHIVE}: {shown}", pytrace=False)
 
 

@@ -69,7 +69,9 @@ def test_every_distribution_the_running_code_imports_is_a_runtime_dependency():
 def test_what_tests_and_benchmarks_import_is_declared_in_their_extra(extra):
     runtime = PYPROJECT["project"]["dependencies"]
     extras = PYPROJECT["project"]["optional-dependencies"]
-    missing = third_party(imported_top_names(*EXTRA_CODE[extra])) - declared(runtime, extras[extra])
+    missing = third_party(imported_top_names(*EXTRA_CODE[extra])) - declared(
+        runtime, extras[extra]
+    )
     # pytest's own helpers (packaging, pluggy) come with pytest
     missing -= {"packaging", "pluggy"} if extra == "test" else set()
     assert not missing, f"imported by {EXTRA_CODE[extra]} but not declared: {missing}"
@@ -88,22 +90,16 @@ def installed(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("packaging")
     source = root / "source"  # a copy: building must not leave build/ or egg-info here
     for part in ("crawler", "pipelines"):
-        shutil.copytree(
-            PROJECT_ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__")
-        )
+        shutil.copytree(PROJECT_ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__"))
     for part in ("pyproject.toml", "README.md"):
         shutil.copy2(PROJECT_ROOT / part, source / part)
     run = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(
-        [*run, "wheel", "--no-deps", "-w", root / "dist", source], check=True, timeout=300
-    )
+    subprocess.run([*run, "wheel", "--no-deps", "-w", root / "dist", source], check=True, timeout=300)
     (wheel,) = (root / "dist").glob("harvest-*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60)
     python = venv / "bin" / "python"
-    subprocess.run(
-        [*run, "--python", python, "install", "--no-deps", wheel], check=True, timeout=120
-    )
+    subprocess.run([*run, "--python", python, "install", "--no-deps", wheel], check=True, timeout=120)
     site_packages = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,

@@ -65,11 +65,7 @@ def test_yangjiang_list_gives_the_column_articles_not_the_sidebar(spider_for, sa
             "阳江市科学技术局2019年上半年工作总结",
             "2019-06-28",
         ),
-        (
-            YANGJIANG + "201901/t20190110_348876.html",
-            "阳江市科学技术局2018年工作总结",
-            "2019-01-10",
-        ),
+        (YANGJIANG + "201901/t20190110_348876.html", "阳江市科学技术局2018年工作总结", "2019-01-10"),
         (
             YANGJIANG + "201807/t20180712_331457.html",
             "阳江市科学技术局2018年上半年工作总结",

@@ -267,14 +267,15 @@ def run(
         names = [c[0] for c in cursor.description]
         return query, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     except sqlite3.OperationalError as error:
-        raise QueryError(_explain(error)) from error
+        raise QueryError(explain(error)) from error
 
 
-def _explain(error: sqlite3.OperationalError) -> str:
+def explain(error: Exception) -> str:
+    """A database error met while searching, in words (Datasette's time limit included)."""
     message = str(error)
     if "no such table: documents_fts" in message or "no such column" in message:
         return "the archive has no search index yet: the first `harvest crawl` builds it"
-    if "interrupted" in message:
+    if "interrupted" in message or type(error).__name__ == "QueryInterrupted":
         return "the search took too long and was stopped; add a longer or quoted term"
     return f"the search could not run ({message}); try fewer or longer terms"
 

@@ -178,13 +178,6 @@ CREATE TABLE IF NOT EXISTS dedup_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE VIEW IF NOT EXISTS clusters AS
-SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
-       dc.containment, dc.recycled, d.title, d.published, d.length,
-       (SELECT group_concat(site, ', ') FROM
-           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
-       ) AS sites
-FROM document_clusters dc JOIN documents d ON d.id = dc.document_id;
 CREATE TABLE IF NOT EXISTS warc_payloads (
     digest TEXT PRIMARY KEY,
     uri TEXT NOT NULL,
@@ -300,6 +293,27 @@ def _search_text_original(db: sqlite_utils.Database) -> None:
     _narrow_fts_update_trigger(db)
 
 
+# Groups of two or more near copies: a document alone is no cluster to a reader.
+_CLUSTERS_VIEW = """
+CREATE VIEW IF NOT EXISTS clusters AS
+SELECT dc.cluster_id, dc.document_id, dc.is_canonical, round(dc.similarity, 3) AS similarity,
+       round(dc.jaccard, 3) AS jaccard, round(dc.containment, 3) AS containment, dc.recycled,
+       d.title, d.published, d.length,
+       (SELECT group_concat(site, ', ') FROM
+           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
+       ) AS sites
+FROM document_clusters dc JOIN documents d ON d.id = dc.document_id
+WHERE dc.cluster_id IN
+    (SELECT cluster_id FROM document_clusters GROUP BY cluster_id HAVING count(*) >= 2)
+"""
+
+
+def _clusters_of_two_or_more(db: sqlite_utils.Database) -> None:
+    """The ``clusters`` view lists groups of two or more members, similarities rounded."""
+    db.execute("DROP VIEW IF EXISTS clusters")
+    db.execute(_CLUSTERS_VIEW)
+
+
 def _change_feed(db: sqlite_utils.Database) -> None:
     """The ``changes`` table and its triggers; an archive from before them gets one
     ``document`` change per document in id order, so ``--after-change 0`` sends all once."""
@@ -318,6 +332,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (2, _site_families_to_sources),
     (3, _search_text_original),
     (4, _change_feed),
+    (5, _clusters_of_two_or_more),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -101,6 +101,10 @@ _SHORT_NAME_MIN = 2
 _SHORT_NAME_REST_MIN = 2
 # A bare level before an agency kind (市科技局, 省科技厅, 区人社局) points at the site's region.
 _BARE_LEVEL = re.compile(r"^(省|自治区|市|州|盟|县|区|旗)(?=[\u4e00-\u9fff]{2})")
+# A place the table does not know (示范市, xx县), written before the agency kind: kept as it is.
+_UNKNOWN_PLACE = re.compile(
+    r"^[\u4e00-\u9fffXx]{2,8}?(?:省|自治区|市|自治州|州|地区|盟|县|区|旗)(?=[\u4e00-\u9fff]{2})"
+)
 _PARTY_PREFIX = "中共"
 _SPACES = re.compile(r"\s+")
 # Parts of a host name that never name a place.
@@ -380,10 +384,14 @@ def _region_in_name(name: str, context: Region | None) -> tuple[Region | None, s
     region, used = _parse_places(text, context)
     if region is not None:
         return region, text[used:]
-    bare = _BARE_LEVEL.match(text)
+    bare = None if _is_kind(text) else _BARE_LEVEL.match(text)  # 市场监管局 is no 市
     if bare:
         return _level_of(bare.group(1), context), text[bare.end() :]
     return None, text
+
+
+def _is_kind(text: str) -> bool:
+    return text in AGENCY_KINDS or canonical_kind(text) != text
 
 
 @cache
@@ -492,9 +500,12 @@ def canonical_agency(name_as_written: str | None, region: Region | None = None) 
     named, body = _region_in_name(text, region)
     kind = canonical_kind(body)
     if named is None:
-        bare = _BARE_LEVEL.match(text[len(party) :])
-        if bare:
-            return party + bare.group(1) + canonical_kind(text[len(party) + bare.end() :])
+        rest = text[len(party) :]
+        bare = None if _is_kind(rest) else _BARE_LEVEL.match(rest)
+        unknown = _UNKNOWN_PLACE.match(rest)
+        if bare or unknown:  # 市科技局 without a region, 示范市科技局: the place as written
+            place = (bare or unknown).group(0)
+            return party + place + canonical_kind(rest[len(place) :])
         named = region
     if named is not None and kind.endswith(_PROVINCE_ONLY_ENDING) and named.level != "province":
         named = _table().by_code[named.province_code]

@@ -239,6 +239,18 @@ def test_canonical_agency(written, region, canonical):
     assert canonical_agency(written, lookup(region) if region else None) == canonical
 
 
+def test_a_place_the_table_does_not_know_is_kept_as_written():
+    assert canonical_agency("示范市科技局", YANGJIANG) == "示范市科学技术局"
+    assert canonical_agency("xx县发改局", YANGJIANG) == "xx县发展和改革局"
+    assert region_of(configured="441700", agency="示范市科学技术局") == YANGJIANG
+
+
+def test_an_agency_kind_starting_with_a_level_word_is_not_a_bare_level():
+    assert canonical_agency("市场监管局", YANGJIANG) == "阳江市市场监督管理局"
+    assert canonical_agency("市市场监管局", YANGJIANG) == "阳江市市场监督管理局"
+    assert canonical_agency("市场监督管理局") == "市场监督管理局"
+
+
 def test_without_a_region_a_bare_level_stays_bare():
     assert canonical_agency("市科技局") == "市科学技术局"
     assert canonical_agency("科技局") == "科学技术局"

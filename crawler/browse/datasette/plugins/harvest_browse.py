@@ -366,6 +366,17 @@ def _folded_stats(value: str) -> Markup:
     )
 
 
+def _status_counts(value: str) -> str | None:
+    """``{"200": 8, "404": 1}`` as one line: 200×8 404×1."""
+    try:
+        counts = json.loads(value)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(counts, dict):
+        return None
+    return " ".join(f"{status}×{count}" for status, count in sorted(counts.items()))
+
+
 @hookimpl(tryfirst=True)
 def render_cell(row, value, column, table, database, datasette):
     """Titles in canned queries link to their document; UTC times show in Beijing time;
@@ -378,6 +389,8 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(f'<time datetime="{escape(value)}">{escape(beijing(value, True))}</time>')
     if column == "stats" and table in ("runs", None):
         return _folded_stats(value)
+    if column == "responses" and table in ("runs", None):
+        return _status_counts(value)
     if column in ("similarity", "jaccard", "containment") and isinstance(value, float):
         return f"{value:.{SIMILARITY_DIGITS}f}"
     return None

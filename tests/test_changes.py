@@ -10,6 +10,7 @@ import pytest
 from crawler.browse.export import changed_documents, last_change
 from crawler.storage import connect
 from crawler.storage.schema import SCHEMA_VERSION
+from pipelines.normalise import content_hash
 from tests.helpers import store_linked
 
 # Distinct wording per report, so the near-duplicate index keeps them apart.
@@ -24,7 +25,7 @@ def row(n: int, url: str, site: str = "gov_a") -> dict:
         "title": f"科技局第{n}号工作总结",
         "text": body,
         "text_original": body,
-        "content_hash": f"{n:040x}",
+        "content_hash": content_hash(body),  # real hashes: the dedup index caches by hash
         "agency": "科技局",
         "url": url,
         "site": site,

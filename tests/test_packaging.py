@@ -116,9 +116,10 @@ def installed(tmp_path_factory) -> Path:
 @pytest.mark.e2e
 def test_installed_package_carries_its_data_and_not_the_checkout(installed, tmp_path):
     probe = (
-        "import crawler, crawler.demo as d, crawler.export as e; "
+        "import crawler, crawler.demo as d, crawler.browse.export as e, crawler.browse.serve as s; "
         "print(crawler.__file__); print(d.DEMO_SITE.is_dir(), d.DEMO_CONFIG.is_file(), "
-        "e.SCHEMA_FILE.is_file())"
+        "e.SCHEMA_FILE.is_file(), (s.DATASETTE_DIR / 'metadata.yml').is_file(), "
+        "(s.DATASETTE_DIR / 'plugins' / 'harvest_browse.py').is_file())"
     )
     result = subprocess.run(
         [installed / "bin" / "python", "-c", probe],
@@ -130,7 +131,7 @@ def test_installed_package_carries_its_data_and_not_the_checkout(installed, tmp_
     assert result.returncode == 0, result.stderr
     location, found = result.stdout.splitlines()
     assert Path(location).is_relative_to(installed), location
-    assert found == "True True True"
+    assert found == "True True True True True"
 
 
 @pytest.mark.e2e

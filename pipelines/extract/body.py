@@ -78,13 +78,17 @@ _SKIP = frozenset(
         "svg",
     ]
 )
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Hidden for good; "visibility: hidden" is not: WeChat articles hide the whole body that way
+# until a script has laid it out.
+_HIDDEN = re.compile(r"display\s*:\s*none", re.I)
 
 # trafilatura renders table rows as "| cell | cell |".
 _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 # A link's text followed by the date a list shows beside it.
 TRAILING_DATE = re.compile(r"[\s(（\[]*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[)）\]]?\s*$")
-_LINK_LINE_MAX = 80  # a longer line is a paragraph, even when a link repeats it
+_LINK_LINE_MAX = 80
+_ROW_CELLS_MIN = 2
+_ROW_MAX = 200  # characters: a longer row is layout, its cells hold paragraphs  # a longer line is a paragraph, even when a link repeats it
 
 
 @dataclass(frozen=True)
@@ -104,26 +108,45 @@ def _trafilatura_config():
     return config
 
 
+def _data_row(node: Any) -> str | None:
+    """The text of a table row as one line, cells joined by spaces, when the row is data (a
+    few short cells), not layout (a cell holding a whole article)."""
+    cells = [c for c in node if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    if len(cells) < _ROW_CELLS_MIN:
+        return None
+    texts = [" ".join(c.text_content().split()) for c in cells]
+    line = " ".join(t for t in texts if t)
+    return line if len(line) <= _ROW_MAX else None
+
+
 def serialize(element: lxml.html.HtmlElement) -> list[str]:
-    """Text of an element, one line per block element or ``<br>``, whitespace collapsed."""
+    """Text of an element, one line per block element or ``<br>``, whitespace collapsed; a
+    data table keeps each row on one line."""
     parts: list[str] = []
 
     def walk(node: Any) -> None:
         tag = node.tag if isinstance(node.tag, str) else None
         if tag is not None and tag not in _SKIP and not _HIDDEN.search(node.get("style") or ""):
-            block = tag in _BLOCK
-            if block:
-                parts.append("\n")
-            if node.text:
-                parts.append(node.text)
-            for child in node:
-                walk(child)
-            if block:
-                parts.append("\n")
-            elif tag in ("td", "th"):
-                parts.append(" ")
+            row = _data_row(node) if tag == "tr" else None
+            if row is not None:
+                parts.extend(("\n", row, "\n"))
+            else:
+                _walk_children(node, tag)
         if node.tail:
             parts.append(node.tail)
+
+    def _walk_children(node: Any, tag: str) -> None:
+        block = tag in _BLOCK
+        if block:
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if block:
+            parts.append("\n")
+        elif tag in ("td", "th"):
+            parts.append(" ")
 
     walk(element)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
@@ -236,7 +259,7 @@ _MARKER_BREAK = re.compile(
     r"(?<=[。；;！!？?：:])\s*(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]"
     r"|\d{1,2}[、．](?!\d))"
 )
-_FLAT_MIN = 1000  # characters: longer than any real paragraph, so a flattened body
+FLAT_MIN = 1000  # characters: longer than any real paragraph, so a flattened body
 
 
 def resplit(lines: list[str]) -> list[str]:
@@ -244,7 +267,7 @@ def resplit(lines: list[str]) -> list[str]:
     markers that follow a sentence end. Lines of ordinary length are left alone."""
     out: list[str] = []
     for line in lines:
-        if len(line) < _FLAT_MIN:
+        if len(line) < FLAT_MIN:
             out.append(line)
         else:
             out.extend(part for part in _MARKER_BREAK.split(line) if part)

@@ -24,6 +24,7 @@ from pipelines.extract.vocabulary import (
     LABEL_LINE,
     LIST_HEADS,
     MENU_WORDS,
+    NOTICE_HEADING,
     PROVINCES,
     SITE_PHRASES,
     STRONG_LABEL,
@@ -70,6 +71,7 @@ _NAV_ROW = re.compile(r"^(?:[^|｜·•]{1,12}[|｜·•]){2,}[^|｜·•]{0,12}
 # Nav rows separated by spaces only ("首页 政务公开", "道客巴巴 首页 文档分类 上传"): short
 # unpunctuated words, one of them the home link. Prose has no spaces between words.
 _SPACED_NAV_ITEM = re.compile(r"^[^\W_]{1,8}$")
+_PAIR_SEPARATOR = re.compile(r"\s*[|｜·•>»]\s*")
 # A page date on its own line ("2022-03-15", "[2019-06-28 09:30]"); signature dates are written
 # 2019年6月27日 and are never matched by this.
 _ISO_DATE_LINE = re.compile(
@@ -117,7 +119,24 @@ _SITE_NAME = re.compile(
     r"^[" + HAN_RANGES + r"Xx]{1,10}?(?:省|市|县|区|州|盟|旗)[" + HAN_RANGES + r"]{0,12}"
     r"(?:门户网站|政府网站|网站|政府网|官网|官方网站|門戶網站|網站|政府信息公开|信息公开)$"
 )
+_NUMBERED_ATTACHMENT = re.compile(r"^附件\s*[:：]\s*\d")
+_CONTACT_LABEL = re.compile(
+    r"^(?:联系人|联系电话|联系方式|咨询电话|电话|邮箱|电子邮箱|电子信箱|传真|E-mail|Email)\s*[:：]",
+    re.I,
+)
+# Any "label:" inside a line: a footer row has several ("地址：… 邮编：… 电话：…").
+_ANY_LABEL = re.compile(r"[" + HAN_RANGES + r"A-Za-z-]{1,6}\s*[:：]")
 _LONE_PUNCT = re.compile(r"^[\s\W_]*$")
+
+
+def _home_pair(line: str) -> bool:
+    """Two short items, one of them the home link: "返回首页 | 通知公告"."""
+    items = [x.strip() for x in _PAIR_SEPARATOR.split(line)]
+    return (
+        len(items) == 2
+        and any(x in HOME_WORDS for x in items)
+        and all(_SPACED_NAV_ITEM.match(x) for x in items)
+    )
 
 
 def _spaced_nav(line: str) -> bool:
@@ -140,9 +159,15 @@ def _only_ui_words(line: str) -> bool:
 
 def _labelled(line: str) -> bool:
     # "时间:..." may open a body line ("时间:5月,地点:…"): a label line is not a sentence.
-    return bool(LABEL_LINE.match(line)) and (
-        len(line) <= LABEL_ALWAYS_MAX or not SENTENCE_END.search(line)
-    )
+    if not LABEL_LINE.match(line) or (len(line) > LABEL_ALWAYS_MAX and SENTENCE_END.search(line)):
+        return False
+    # A notice lists its attachments and contacts in its body ("附件：1.知识竞答工作要求",
+    # "联系电话：0351-1234567"); a footer row strings several labels together.
+    return not (_NUMBERED_ATTACHMENT.match(line) or _lone_contact(line))
+
+
+def _lone_contact(line: str) -> bool:
+    return bool(_CONTACT_LABEL.match(line)) and len(_ANY_LABEL.findall(line)) == 1
 
 
 def _menu_only(line: str) -> bool:
@@ -181,6 +206,7 @@ RULES: tuple[Rule, ...] = (
     Rule("toolbar", TOOLBAR_MAX, _only_ui_words),
     Rule("footer-number", FOOTER_MAX, _not_sentence(_FOOTER_SHAPES)),
     Rule("doc-share-label", STRONG_MAX, _matches(STRONG_LABEL)),
+    Rule("notice-heading", SITE_NAME_MAX, _matches(NOTICE_HEADING)),
     Rule("info-bar", LABEL_MAX, lambda s: bool(_DATED_LABEL.match(s) or _DATED_INFO.match(s))),
     Rule("breadcrumb", LABEL_MAX, lambda s: bool(_BREADCRUMB.search(s) or _CRUMB_TRAIL.match(s))),
     Rule("prev-next", LABEL_MAX, _matches(_PREV_NEXT)),
@@ -191,7 +217,11 @@ RULES: tuple[Rule, ...] = (
     Rule("site-phrase", SHORT_MAX, _matches(SITE_PHRASES)),
     Rule("site-phrase", SHORT_MAX, _not_sentence(APP_BANNER)),
     Rule("menu-words", SHORT_MAX, _menu_only),
-    Rule("nav-row", NAV_MAX, lambda s: bool(_NAV_ROW.match(s)) or _spaced_nav(s)),
+    Rule(
+        "nav-row",
+        NAV_MAX,
+        lambda s: bool(_NAV_ROW.match(s)) or _spaced_nav(s) or _home_pair(s),
+    ),
 )
 
 

@@ -4,7 +4,7 @@ In:  a parsed page.
 Out: the best-ranked known container that holds some text, or None.
 
 TRS WCM (``div.TRS_Editor`` …), Hanweb JCMS (``#UCAP-CONTENT``, ``div.wzcon``), 政府信息公开
-pages (``div.zfxxgk_zw_content``) and the ``#zoom`` target of the 字体大中小 script. When a page
+pages (``div.zfxxgk_zw_content``), WeChat articles (``#js_content``) and the ``#zoom`` target of the 字体大中小 script. When a page
 has one, its text is the body: no heuristic beats the publisher's own markup.
 """
 
@@ -23,8 +23,9 @@ CONTAINER_CLASSES = {
     "zfxxgk_zw_content": 5,
     "wzcon": 6,
     "article-content": 7,
+    "rich_media_content": 7,  # WeChat articles
 }
-CONTAINER_IDS = {"UCAP-CONTENT": 4, "zoom": 8, "Zoom": 8, "fontzoom": 8}
+CONTAINER_IDS = {"UCAP-CONTENT": 4, "js_content": 7, "zoom": 8, "Zoom": 8, "fontzoom": 8}
 _NO_RANK = 99
 _WITH_CLASS_OR_ID = lxml.etree.XPath("//*[@class or @id]")
 CONTAINER_MIN = 40  # characters; a smaller match is an empty shell or an attachment box

@@ -24,6 +24,7 @@ from pipelines.extract import dates, metadata, quality
 from pipelines.extract.body import choose_body, drop_link_lines, resplit
 from pipelines.extract.boilerplate import clean_lines, is_boilerplate
 from pipelines.extract.decode import decode, repair
+from pipelines.extract.furniture import remove_furniture
 from pipelines.extract.page import Page, Probe, read_page
 from pipelines.extract.titles import choose_title, remove_titles
 from pipelines.extract.vocabulary import META_SOURCE_NAMES
@@ -54,6 +55,7 @@ class Extraction:
     mojibake_spots: int = 0
     mojibake_repaired: list[str] = field(default_factory=list)
     quality: float = 0.0
+    quality_flags: list[str] = field(default_factory=list)  # see quality.flags
     partial: bool = False
     pinyin_removed: int = 0
     digits_lost: list[str] = field(default_factory=list)
@@ -84,6 +86,9 @@ def extract(
     page = read_page(html_text)
     if page is None:
         return result
+    # The whole page's lines are kept (info bars, dates near the title); the tree the body
+    # is chosen from loses its feeds, comment threads, widgets and link lists.
+    remove_furniture(page.tree)
     chosen = choose_body(page.tree, page.root, page.lines, url)
     result.method = chosen.method
     lines, traditional = _clean(chosen.lines, result)
@@ -169,9 +174,14 @@ def _describe(
     result.region = metadata.region_of(result.agency, title)
     result.year = metadata.year_of(title, lines)
     result.period = metadata.period_of(title, lines)
-    result.doc_type = metadata.doc_type_of(title, lines)
+    result.doc_type = metadata.doc_type_of(title, lines, page.title_tag)
     result.mojibake_spots = quality.mojibake_spots(result.text_original)
     result.partial = quality.is_partial(probe.page_text)
+    result.quality_flags = quality.flags(result.text_original, result.method, result.lines_dropped)
     result.quality = quality.score(
-        result.text_original, result.mojibake_spots, result.digits_lost, result.partial
+        result.text_original,
+        result.mojibake_spots,
+        result.digits_lost,
+        result.partial,
+        result.quality_flags,
     )

@@ -5,9 +5,10 @@ Out: ``"YYYY-MM-DD"`` and the source it came from (``published_source``), or (No
      A wrong date is worse than none: every date must be complete and plausible
      (:func:`pipelines.text.parse_date`).
 
-Sources in order of trust: the guideline ``<meta name="PubDate">``, a labelled info-bar date
-(发布时间: …), a date printed next to the title, the list page's date, the CMS date in the
-URL, the signature (落款) at the end of the text.
+Sources in order of trust: the guideline ``<meta name="PubDate">`` (unless the date a reader
+sees contradicts it), a labelled info-bar date (发布时间: …), a date printed next to the
+title, a byline date (date, then 来源/作者), the list page's date, the CMS date in the URL,
+the signature (落款) at the end of the text.
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ from pipelines.text import make_date, parse_date, squash
 # Info-bar labels whose value is the publication date of the page itself. 政府信息公开 tables
 # put label and date in two cells ("发布日期 2020-07-06"): the specific labels also count when
 # only whitespace separates them from the date (the bare 时间/日期 need their colon).
+# Labels that name the publication (or, ranked lower, the update) of the page.
+_PUBLICATION_LABELS = (
+    "发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发表日期|发稿时间|发文日期|公开日期|成文日期"
+    "|上传时间|上傳時間|更新时间|更新日期|最后更新|最後更新|录入时间|刊发时间|出版时间"
+)
 _DATE_LABEL = re.compile(
-    r"(?:((?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发表时间|发文日期|上传时间|上傳時間|更新时间|公开日期"
-    r"|成文日期|时间|日期|時間))\s*[:：]"
-    r"|((?:发布时间|发布日期|發佈時間|發布時間|發佈日期|发文日期|公开日期|成文日期))\s+(?=\d)"
+    r"(?:((?:" + _PUBLICATION_LABELS + r"|时间|日期|時間))\s*[:：]"
+    r"|((?:" + _PUBLICATION_LABELS + r"))\s*(?=\d)"
     r"|(发布于|发表于|更新于|上传于|發佈於|發表於))\s*"
     r"((?:19|20)\d{2}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2})"
 )
 _YEAR_START = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]|年)")
-_LABEL_LOOKBACK = 12  # characters: the longest label, its colon and some spaces
+_LABEL_LOOKBACK = 14  # characters: the longest label, its colon and some spaces
 _DATE_SPAN = 20  # characters of "2019 年 06 月 28" after the year's start
 # Which label names the publication best: a page may show both 成文日期 and 发布日期, or an
 # 更新时间 above the 发布时间.
@@ -42,11 +47,20 @@ _LABEL_RANK = {
     "日期": 1,
     "時間": 1,
     "更新时间": 3,
+    "更新日期": 3,
+    "最后更新": 3,
+    "最後更新": 3,
     "更新于": 3,
 }
 _URL_DATE = re.compile(
     r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+|/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"
 )
+# A date, an optional time, then who wrote or supplied the text.
+_BYLINE = re.compile(
+    r"^[\[(（【]?\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"\s*[\])）】]?\s*(?:来源|來源|作者|编辑|稿源|出处|摄影|记者|发布)"
+)
+_BYLINE_MAX = 80
 _NEAR_LINE_MAX = 60  # a longer line near the title is a paragraph, not an info bar
 
 
@@ -126,6 +140,15 @@ def near_title_date(
     return None
 
 
+def byline_date(page_lines: list[str], body_text: str) -> str | None:
+    """The date leading a short byline outside the body ("2004-12-10 11:55:08 来源: 网易商业报道",
+    "2019-06-28 09:30 作者:张三"): no label, but a source or author right after it."""
+    for line in page_lines:
+        if len(line) <= _BYLINE_MAX and _BYLINE.match(line) and line not in body_text:
+            return parse_date(line)
+    return None
+
+
 def published(
     page: Page,
     probe: Probe,
@@ -134,11 +157,18 @@ def published(
     url: str | None,
     signature_date: str | None,
 ) -> tuple[str | None, str | None]:
-    """The publication date and its source (see the module docstring for the order)."""
+    """The publication date and its source (see the module docstring for the order).
+
+    Re-stamped pages carry a ``PubDate`` meta of the day they were migrated (2022) above a
+    page that shows 发布时间：2009-09-30: when the date a reader sees near the title
+    contradicts the meta tag, the visible date wins."""
+    meta = parse_date(page.meta(META_DATE_NAMES))
+    visible = _visible_date(page, probe, title)
+    if meta and not (visible and visible[0] != meta):
+        return meta, "meta"
+    if visible:
+        return visible
     for source, find in (
-        ("meta", lambda: parse_date(page.meta(META_DATE_NAMES))),
-        ("info-bar", lambda: labelled_page_date(probe.page_text, probe.body_text, probe.title)),
-        ("near-title", lambda: near_title_date(page.lines, title)),
         ("list", lambda: parse_date(list_date)),
         ("url", lambda: url_date(url)),
         ("signature", lambda: signature_date),
@@ -147,3 +177,15 @@ def published(
         if value:
             return value, source
     return None, None
+
+
+def _visible_date(page: Page, probe: Probe, title: str | None) -> tuple[str, str] | None:
+    for source, find in (
+        ("info-bar", lambda: labelled_page_date(probe.page_text, probe.body_text, probe.title)),
+        ("near-title", lambda: near_title_date(page.lines, title)),
+        ("byline", lambda: byline_date(page.lines, probe.body_text)),
+    ):
+        value = find()
+        if value:
+            return value, source
+    return None

@@ -45,6 +45,7 @@ _COMMON_CHARS = (
 )
 # Counting by deleting the other characters is several times faster than findall.
 _NOT_COMMON = re.compile("[^" + _COMMON_CHARS + "]+")
+_GBK_SPACE = "\ue5e5"
 _GOOD = 0.5  # a labelled codec reading this well is accepted without trying the others
 _SAMPLE = 20000  # characters scored per candidate: enough to separate codecs, cheap
 
@@ -167,14 +168,22 @@ def decode(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
         if best[0] >= _GOOD:
             break
     if best is not None:
-        return Decoded(best[2], best[1], source_of(best[1]), labels)
+        return Decoded(_gb_spaces(best[2], best[1]), best[1], source_of(best[1]), labels)
     # Nothing decodes strictly (damaged bytes): use the label or GB18030 and keep going.
     codec = candidates[0] if candidates else "gb18030"
     text = body.decode(codec, errors="replace")
     utf8 = body.decode("utf-8", errors="replace")
     if utf8.count("\ufffd") < text.count("\ufffd"):
         codec, text = "utf-8", utf8
-    return Decoded(text, codec, source_of(codec), labels)
+    return Decoded(_gb_spaces(text, codec), codec, source_of(codec), labels)
+
+
+def _gb_spaces(text: str, codec: str) -> str:
+    """Old GBK editors wrote the full-width space as bytes A3 A0, which GB18030 reads as the
+    private-use character U+E5E5: give the text its space back."""
+    if codec != "gb18030" or _GBK_SPACE not in text:
+        return text
+    return text.replace(_GBK_SPACE, "\u3000")
 
 
 # Double-encoded text: UTF-8 or GBK bytes that some earlier program read as Latin-1/cp1252

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipelines.text import HAN_RANGES, make_date
+from pipelines.text import HAN_RANGES, make_date, to_simplified
 
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 # A signature date is a line of its own: "2019年6月27日" or "二〇一九年六月二十七日".
@@ -21,8 +21,15 @@ _SIGNATURE_DATE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\
 _CN_SIGNATURE_DATE = re.compile(
     r"^\s*([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日\s*$"
 )
+# Organisation suffixes. 办 ends 市政府办 and 扶贫办, not 举办 or 承办; of the names ending in
+# 会 only bodies count (委员会, 协会), not events (运动会, 座谈会).
 _AGENCY_END = (
-    r"(?:人民政府|政府|办公室|办公厅|委员会|委|局|厅|办|院|中心|所|站|处|科|会|馆|部|署|队|室)"
+    r"(?:人民政府|政府|办公室|办公厅|委员会|联合会|协会|学会|商会|工会|基金会|委|局|厅"
+    r"|(?<![举承主创开兴督协筹代包申合])办|院|中心|所|站|处|科|馆|部|署|队|室|公司|集团|银行|学校|大学)"
+)
+# Words of a headline, never of an organisation's name ("重庆文旅之窗成功首秀举办").
+_HEADLINE_WORDS = re.compile(
+    r"成功|举办|召开|开展|举行|启动|发布|推进|首秀|助力|打造|实现|成为|迎来|喜获|荣获|获得|亮相|网站$"
 )
 # A signing body: a short line ending in an organisation suffix, no punctuation.
 _AGENCY_LINE = re.compile(r"^[" + HAN_RANGES + r"A-Za-z()（）]{2,30}" + _AGENCY_END + r"$")
@@ -44,6 +51,8 @@ _REGION = re.compile(
     + r"Xx]{1,8}?(?:自治州|市|州|盟|地区))?"
     r"(?:[" + HAN_RANGES + r"Xx]{1,8}?(?:自治县|县|区|旗))?)"
 )
+_NOT_A_PLACE_START = frozenset("全本我各该此每在对为从向")
+_NOT_A_PLACE_NEXT = frozenset("场民长域间内外")
 _AGENCY_LABEL = re.compile(
     r"(发布机构|发文机关|发文单位|信息来源|文章来源|来源|來源)\s*[:：]\s*(["
     + HAN_RANGES
@@ -62,18 +71,39 @@ _PERIOD_NAMES = {
     "1—6月": "上半年",
     "1至6月": "上半年",
 }
+# 文种, decided by the head noun that ends the title ("关于召开…工作总结会议的通知" is a 通知),
+# checked in this order; the names are the values of documents.doc_type (crawler/datasette/
+# metadata.yml lists them).
 _DOC_TYPES = (
-    (
-        re.compile(r"总结.{0,12}(?:计划|打算|思路|安排)|總結.{0,12}(?:計劃|打算|思路|安排)"),
-        "总结及计划",
-    ),
-    (re.compile(r"工作总结|工作總結|总结|總結"), "工作总结"),
-    (re.compile(r"工作计划|工作計劃|计划|計劃"), "工作计划"),
-    (re.compile(r"工作要点|工作要點"), "工作要点"),
-    (re.compile(r"述职报告|述職報告"), "述职报告"),
-    (re.compile(r"工作报告|工作報告|报告|報告"), "工作报告"),
-    (re.compile(r"实施方案|實施方案|方案"), "实施方案"),
+    (re.compile(r"总结.{0,16}(?:计划|打算|思路|安排|要点)$"), "总结及计划"),
+    (re.compile(r"述职报告$"), "述职报告"),
+    (re.compile(r"工作报告$"), "工作报告"),
+    (re.compile(r"总结$"), "工作总结"),
+    (re.compile(r"(?:计划|打算|思路|安排)$"), "工作计划"),
+    (re.compile(r"要点$"), "工作要点"),
+    (re.compile(r"报告$"), "报告"),
+    (re.compile(r"方案$"), "方案"),
+    (re.compile(r"规划(?:纲要)?$"), "规划"),
+    (re.compile(r"(?:通知|预通知)$"), "通知"),
+    (re.compile(r"公告$"), "公告"),
+    (re.compile(r"公示$"), "公示"),
+    (re.compile(r"通报$"), "通报"),
+    (re.compile(r"意见$"), "意见"),
+    (re.compile(r"(?:办法|细则|规定|条例|规则|制度)$"), "办法"),
+    (re.compile(r"(?:简报|快报|专报|信息)$"), "简报"),
+    (re.compile(r"(?:决定|决议)$"), "决定"),
+    (re.compile(r"批复$"), "批复"),
+    (re.compile(r"(?:纪要|讲话|发言)$"), "讲话纪要"),
 )
+# Decoration after the head noun: "（全文）", "(图)", "范文", "2篇", ".doc", a closing mark.
+_TITLE_TAIL = re.compile(
+    r"(?:[（(【\[][^（(【\[]{0,12}[）)】\]]|范文|模板|精选|大全|全文|\d+篇|[Ww]ord版|\.docx?"
+    r"|[\s\W_])+$"
+)
+# "关于…的通知": the head noun follows the last 的 of a 关于 title.
+_ABOUT = re.compile(r"^.*?关于.*的(.{1,10})$")
+# Columns of news in <title> or the breadcrumb: a title without a head noun there is news.
+_NEWS_COLUMN = re.compile(r"新闻|动态|要闻|资讯|快讯|播报|头条")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -92,8 +122,10 @@ def labelled_agency(text: str) -> str | None:
 
 
 def is_agency_name(text: str | None) -> bool:
-    """True for a bare organisation name such as 阳江市科学技术局 (a signature or source line)."""
-    return bool(text and _AGENCY_LINE.match(text.strip()))
+    """True for a bare organisation name such as 阳江市科学技术局 (a signature or source line):
+    it ends in an organisation suffix and holds no headline words."""
+    name = (text or "").strip()
+    return bool(name and _AGENCY_LINE.match(name) and not _HEADLINE_WORDS.search(name))
 
 
 def _cn_number(text: str) -> int | None:
@@ -137,17 +169,25 @@ def title_agency(title: str | None) -> str | None:
     if not title:
         return None
     m = _TITLE_AGENCY.match(title.strip())
-    return m.group(1) if m else None
+    return m.group(1) if m and is_agency_name(m.group(1)) else None
 
 
 def region_of(*names: str | None) -> str | None:
-    """The leading place name (province/city/county as written) of an agency or title."""
+    """The leading place name (province/city/county as written) of an agency or title.
+
+    Not a place: 全市, 本县, 我区 (a word before the suffix that points rather than names),
+    债券市场, 书记市长 (the suffix character starts another word)."""
     for name in names:
         if not name:
             continue
-        m = _REGION.match(name.strip())
-        if m and m.group(1) and len(m.group(1)) >= 2:
-            return m.group(1)
+        name = name.strip()
+        m = _REGION.match(name)
+        region = m.group(1) if m else ""
+        if len(region) < 2 or region[0] in _NOT_A_PLACE_START:
+            continue
+        if name[len(region) : len(region) + 1] in _NOT_A_PLACE_NEXT:
+            continue
+        return region
     return None
 
 
@@ -169,10 +209,23 @@ def period_of(title: str | None, lines: Sequence[str]) -> str | None:
     return None
 
 
-def doc_type_of(title: str | None, lines: Sequence[str] = ()) -> str | None:
-    """工作总结 / 工作计划 / 总结及计划 / … from the title (or the first line without one)."""
-    for text in [title or "", *lines[:1]]:
-        for pattern, name in _DOC_TYPES:
-            if pattern.search(text[:80]):
-                return name
-    return None
+def doc_type_of(
+    title: str | None, lines: Sequence[str] = (), column: str | None = None
+) -> str | None:
+    """文种 from the head noun of the title (or of the first line without one): 工作总结,
+    工作计划, 总结及计划, 工作要点, 述职报告, 工作报告, 报告, 方案, 规划, 通知, 公告, 公示, 通报,
+    意见, 办法, 简报, 决定, 批复, 讲话纪要; 新闻 for a title without one under a news column
+    (``column``: the ``<title>`` or breadcrumb text); 其他 otherwise; None without a title."""
+    text = title or (lines[0] if lines else "")
+    if not text:
+        return None
+    head = _TITLE_TAIL.sub("", to_simplified(text.strip()) or "")
+    about = _ABOUT.match(head)
+    if about:
+        head = about.group(1)
+    for pattern, name in _DOC_TYPES:
+        if pattern.search(head):
+            return name
+    if column and _NEWS_COLUMN.search(column):
+        return "新闻"
+    return "其他"

@@ -20,9 +20,9 @@ ITEM_FIELDS = ("title_original", "text_original", "published", "encoding")
 
 class ExtractPipeline:
     """Runs :func:`pipelines.extract.core.extract` on every fetched document page; drops pages
-    with no text.
+    with no text and pages whose text is boilerplate only (``quality_flags``).
 
-    Stats: ``harvest/extract/{pages,empty,partial,mojibake}``,
+    Stats: ``harvest/extract/{pages,empty,boilerplate_only,partial,mojibake}``,
     ``harvest/extract/method/<container|region|trafilatura|page>``,
     ``harvest/extract/encoding_source/<bom|header|meta|sniffed>``,
     ``harvest/extract/rule/<family>`` (lines dropped by each boilerplate rule family).
@@ -47,6 +47,10 @@ class ExtractPipeline:
         if not result.text_original.strip():
             self._inc("empty")
             raise DropItem(f"no text extracted from {url}")
+        if "boilerplate-only" in result.quality_flags:
+            # Only lines the rules missed are left (a footer, a 【免责声明】): no document.
+            self._inc("boilerplate_only")
+            raise DropItem(f"only boilerplate extracted from {url}")
         self._inc("pages")
         self._inc(f"method/{result.method}")
         self._inc(f"encoding_source/{result.encoding_source}")

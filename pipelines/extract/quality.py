@@ -37,6 +37,9 @@ _CHARS_PER_SPOT = 40  # one mojibake spot per ~40 Han characters is unreadable
 _MOJIBAKE_PENALTY_MAX = 0.6
 _DIGITS_LOST_PENALTY = 0.05  # per kind of lost digit
 _PARTIAL_PENALTY = 0.3
+_BOILERPLATE_ONLY_HAN = 20  # Han characters: less is no document, only what rules missed
+_SHORT_BODY_HAN = 50  # Han characters: the shortest notice says more
+_QUALITY_CAP = {"short": 0.3, "no-body-found": 0.5}
 
 
 def mojibake_spots(text: str) -> int:
@@ -64,11 +67,39 @@ def is_partial(page_text: str) -> bool:
     return bool(_PARTIAL.search(page_text))
 
 
-def score(body_text: str, spots: int, lost: Sequence[str], partial: bool) -> float:
-    """The quality of a body: 1.0 minus penalties for damage, lost digits and truncation."""
+def flags(body_text: str, method: str | None, lines_dropped: int) -> list[str]:
+    """Reasons to distrust a body, for ``quality_flags``: ``empty``; ``boilerplate-only`` (the
+    line rules dropped lines and next to nothing is left: an image-only article whose footer
+    came through, a page whose last line was 【免责声明】; such a body is no document);
+    ``short`` (fewer Han characters than the shortest notice); ``no-body-found`` (no region
+    held the text: the body is the whole page, cleaned)."""
     han = han_count(body_text)
+    found = []
     if not han:
+        found.append("empty")
+    elif han < _BOILERPLATE_ONLY_HAN and lines_dropped:
+        found.append("boilerplate-only")
+    elif han < _SHORT_BODY_HAN:
+        found.append("short")
+    if method == "page":
+        found.append("no-body-found")
+    return found
+
+
+def score(
+    body_text: str,
+    spots: int,
+    lost: Sequence[str],
+    partial: bool,
+    reasons: Sequence[str] = (),
+) -> float:
+    """The quality of a body: 1.0 minus penalties for damage, lost digits and truncation,
+    capped for the reasons :func:`flags` found."""
+    han = han_count(body_text)
+    if not han or "boilerplate-only" in reasons:
         return 0.0
     quality = 1.0 - min(_MOJIBAKE_PENALTY_MAX, spots * _CHARS_PER_SPOT / han)
     quality -= _DIGITS_LOST_PENALTY * len(lost) + (_PARTIAL_PENALTY if partial else 0.0)
+    for reason in reasons:
+        quality = min(quality, _QUALITY_CAP.get(reason, 1.0))
     return round(max(0.0, quality), 3)

@@ -11,7 +11,7 @@ import re
 
 import lxml.html
 
-from pipelines.extract.body import TRAILING_DATE
+from pipelines.extract.body import FLAT_MIN, TRAILING_DATE
 from pipelines.extract.boilerplate import SHORT_MAX, is_boilerplate
 from pipelines.extract.page import Page
 from pipelines.extract.vocabulary import DOC_WORDS, META_TITLE_NAMES
@@ -27,6 +27,16 @@ _DOC_TITLE_LINE = re.compile(r"^(?:本文标题|文章标题|标题|本文標題
 _FILE_EXT = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?|xlsx?)$", re.I)
 # "bt" (标题) ends pinyin-abbreviated class names too: wzbt (文章标题), xxbt, art_bt.
 _TITLE_CLASS = re.compile(r"tit|biaoti|bt\b|headline|heading|subject", re.I)
+# Bylines ("原创：39健康网2024-04-23 12:27:25"), e-mail addresses and "more" links.
+_NOT_A_TITLE = re.compile(
+    r"[\w.-]+@[\w-]+\.[a-z]{2,}|(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}"
+    r"|^(?:原创|来源|作者|编辑|发布|文)\s*[:：]|more\s*>|更多\s*>|^更多",
+    re.I,
+)
+_META_SITE_NAMES = ("og:site_name", "sitename", "application-name")
+_LONG_TITLE = 10  # squashed characters from which a candidate reads like a full title
+_SHORT_TITLE = 5  # squashed characters up to which it reads like a column name
+_AGREEMENT_BONUS = 3
 _FIRST_LINE_TITLE_MAX = 60  # a longer first line is a paragraph, not a title
 _ABOVE_BODY = 4  # page lines above the body's first line that may hold an unmarked title
 _LIST_MARKER = re.compile(
@@ -34,10 +44,11 @@ _LIST_MARKER = re.compile(
 )
 
 
-def headings(tree: lxml.html.HtmlElement) -> list[str]:
-    """Texts that may be the document's title, in page order: h1-h3, bold lines, and elements
-    whose class or id says title (title, bt, biaoti, tit, headline)."""
-    texts = []
+def headings(tree: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
+    """Texts that may be the document's title, in page order, and whether each is an ``<h1>``:
+    h1-h4, bold lines, and elements whose class or id says title (title, bt, biaoti, tit,
+    headline)."""
+    found = []
     for element in tree.iter("h1", "h2", "h3", "h4", "strong", "b", "div", "td", "p", "span"):
         tag = element.tag
         if tag in ("div", "td", "p", "span"):
@@ -46,21 +57,35 @@ def headings(tree: lxml.html.HtmlElement) -> list[str]:
                 continue
         text = " ".join(element.text_content().split())
         if 4 <= len(text) <= 120:
-            texts.append(text)
-    return texts
+            found.append((text, tag == "h1"))
+    return found
 
 
-def _title_score(text: str, in_title_tag: int, heading: bool, first_line: bool) -> int:
+def _title_score(
+    text: str, in_title_tag: int, heading: bool, first_line: bool, headline: bool = False
+) -> int:
     """How much a candidate looks like the document's own title (see :func:`choose_title`).
 
-    ``in_title_tag`` is 4 for a whole ``<title>`` segment, 3 for a text the tag only starts or
-    ends with (a body line that lost its leading digits, "年上半年…", is such a part of the
-    segment "2018年上半年…" and must not outrank it), 0 otherwise."""
+    ``in_title_tag`` is 5 for the first of several ``<title>`` segments, 4 for a ``<title>``
+    of one segment (where CMSs put the title; later
+    segments name the column or the site), 3 for a text the tag only starts or ends with (a
+    body line that lost its leading digits, "年上半年…", is such a part of the segment
+    "2018年上半年…" and must not outrank it), 2 for a later segment, 0 otherwise.
+    ``headline`` marks the page's ``<h1>``. It earns nothing by itself (government sites put
+    their logo in it), only when it agrees with ``<title>``; the ``<h3>`` of a recommended
+    block has gone with the block (:mod:`.furniture`)."""
     core = squash(text)
-    score = in_title_tag + 4 * bool(DOC_WORDS.search(text)) + 2 * heading + first_line
-    score += len(core) >= 10
-    if len(core) <= 5 or _LIST_MARKER.match(text) or SENTENCE_END.search(text):
+    score = min(4, in_title_tag) + 4 * bool(DOC_WORDS.search(text)) + 2 * heading + first_line
+    score += len(core) >= _LONG_TITLE
+    # The <h1> saying what the first <title> segment says is the page naming its document
+    # twice; a short one is a short title ("雄安新区"), not a column name.
+    agreed = headline and in_title_tag == 5
+    score += _AGREEMENT_BONUS * agreed
+    short = len(core) <= _SHORT_TITLE and not agreed
+    if short or _LIST_MARKER.match(text) or SENTENCE_END.search(text):
         score -= 5  # a column name (工作总结), a body heading (一、…) or a sentence
+    if _NOT_A_TITLE.search(text) or is_boilerplate(text):
+        score -= 5  # a byline with its time, an e-mail address, a "more >" link, a menu
     return score
 
 
@@ -83,17 +108,20 @@ def _marked_title(page: Page) -> tuple[str, str] | None:
 
 def _candidates(
     page: Page, first_line: str | None, list_title: str | None
-) -> list[tuple[str, str, bool]]:
-    """(text, source, is a heading) for every title candidate, in page order of trust."""
-    candidates = [(_FILE_EXT.sub("", h), "heading", True) for h in headings(page.tree)]
+) -> list[tuple[str, str, bool, bool]]:
+    """(text, source, is a heading, is the <h1>) for every title candidate, in order of
+    trust."""
+    candidates = [(_FILE_EXT.sub("", h), "heading", True, h1) for h, h1 in headings(page.tree)]
     above = lines_above(page.lines, first_line, page.anchors)
-    candidates += [(x, "above-body", True) for x in above]
-    candidates += [(t, "title-tag", False) for t in _title_segments(page.title_tag)]
+    candidates += [(x, "above-body", True, False) for x in above]
+    candidates += [(t, "title-tag", False, False) for t in _title_segments(page.title_tag)]
     if first_line and len(first_line) <= _FIRST_LINE_TITLE_MAX:
-        candidates.append((first_line, "body", False))
+        candidates.append((first_line, "body", False, False))
     if list_title:
-        candidates.append((str(list_title).strip(), "list", False))
-    return candidates
+        candidates.append((str(list_title).strip(), "list", False, False))
+    # The site's own name is never the document's title ("维基百科，自由的百科全书").
+    site = squash(page.meta(_META_SITE_NAMES) or "")
+    return [c for c in candidates if not site or squash(c[0]) != site]
 
 
 def _title_segments(title_tag: str | None) -> list[str]:
@@ -117,19 +145,23 @@ def choose_title(
     marked = _marked_title(page)
     if marked:
         return marked
-    squashed = {squash(s) for s in _title_segments(page.title_tag)}
+    segments = [squash(s) for s in _title_segments(page.title_tag)]
     whole = squash(page.title_tag or "")
     first = squash(first_line or "")
 
     def in_tag(text: str) -> int:
         core = squash(text)
-        if core in squashed:
-            return 4
-        return 3 if len(core) >= 6 and (whole.startswith(core) or whole.endswith(core)) else 0
+        if segments and core == segments[0]:
+            # A <title> of one segment is often the site's name alone, as is the logo <h1>.
+            return 5 if len(segments) > 1 else 4
+        if len(core) >= 6 and (whole.startswith(core) or whole.endswith(core)):
+            return 3
+        return 2 if core in segments else 0
 
     best: tuple[int, int, str, str] | None = None
-    for order, (text, source, heading) in enumerate(_candidates(page, first_line, list_title)):
-        score = _title_score(text, in_tag(text), heading, squash(text) == first)
+    candidates = _candidates(page, first_line, list_title)
+    for order, (text, source, heading, h1) in enumerate(candidates):
+        score = _title_score(text, in_tag(text), heading, squash(text) == first, h1)
         if best is None or score > best[0]:
             best = (score, order, text, source)
     return (best[2], best[3]) if best else (None, "none")
@@ -175,6 +207,8 @@ def lines_above(
 
 # --- titles inside the body ------------------------------------------------------------------
 _DIGITS = re.compile(r"\d+")
+_CLOSING_MARKS = frozenset("》”’」』）)】]#")
+_OPEN_END = frozenset("《“‘「『（(【[")  # a match ending in an opening mark cut a quotation
 
 
 def title_pattern(title: str) -> re.Pattern[str] | None:
@@ -195,6 +229,32 @@ def title_pattern(title: str) -> re.Pattern[str] | None:
         else:
             parts.append(r"[\s\W_]*".join(re.escape(ch) for ch in piece))
     return re.compile(r"^[\s\W_]*" + r"[\s\W_]*".join(parts))
+
+
+def _glued_copy(line: str, end: int, start: int = 0) -> bool:
+    """Whether the title matched at the start of ``line`` (up to ``end``) is a copy glued to
+    the text, not the subject of its first sentence ("《…》是为了…", "…村位于距太原市…").
+    A copy is followed by a new start (a year, the title again) or sits in a flattened body;
+    a subject is followed by the rest of its sentence, or by its own closing mark."""
+    rest = line[end:].lstrip()
+    if not rest or rest[0] in _CLOSING_MARKS or line[start:end].rstrip()[-1:] in _OPEN_END:
+        return False
+    return rest[0].isdigit() or len(line) >= FLAT_MIN
+
+
+def _remove_inner_copies(inner: re.Pattern[str], line: str) -> tuple[str, int]:
+    """Remove the copies ``inner`` finds after sentence ends, unless one is the subject of
+    the next sentence (see :func:`_glued_copy`)."""
+    removed = 0
+
+    def cut(match: re.Match[str]) -> str:
+        nonlocal removed
+        if not _glued_copy(line, match.end(), match.start()):
+            return match.group(0)
+        removed += 1
+        return ""
+
+    return inner.sub(cut, line), removed
 
 
 def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[list[str], int]:
@@ -230,10 +290,12 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
             m = pattern.match(line)
             if not m or _DIGITS.sub("", squash(m.group(0))) != bare_target:
                 break
+            if not _glued_copy(line, m.end()):
+                break
             line = line[m.end() :].lstrip()
             removed += 1
         if inner and len(line) > len(target) + 20 and title.strip() in line:
-            line, n = inner.subn("", line)
+            line, n = _remove_inner_copies(inner, line)
             removed += n
         out.append(line)
     return out, removed

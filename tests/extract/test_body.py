@@ -18,3 +18,24 @@ def test_resplit_flattened_body_at_markers_after_sentence_ends():
     ]
     short = "总结如下:一、工作。二、打算。"
     assert resplit([short]) == [short]
+
+
+def test_a_data_table_keeps_each_row_on_one_line():
+    import lxml.html
+
+    from pipelines.extract.body import serialize
+
+    table = lxml.html.fromstring(
+        "<div><p>各县区科技投入情况如下：</p><table>"
+        "<tr><th><p>县区</p></th><th><p>投入（万元）</p></th></tr>"
+        "<tr><td><p>阳东区</p></td><td><div>1200</div></td></tr>"
+        # a layout row: one cell holding paragraphs keeps them apart
+        "<tr><td><p>第一段正文。</p><p>第二段正文。</p></td></tr></table></div>"
+    )
+    assert serialize(table) == [
+        "各县区科技投入情况如下：",
+        "县区 投入（万元）",
+        "阳东区 1200",
+        "第一段正文。",
+        "第二段正文。",
+    ]

@@ -149,3 +149,32 @@ def test_no_gold_line_is_boilerplate():
         lines = json.loads(path.read_text(encoding="utf-8"))["text"].split("\n")
         assert clean_lines(lines) == (lines, 0), path.name
         assert clean_lines(resplit(lines))[1] == 0, path.name
+
+
+def test_a_notices_attachments_and_contacts_are_body_lines():
+    lines = [
+        "请各单位于5月20日前报送参赛名单。",
+        "附件：1.知识竞答工作要求",
+        "2.参赛报名表",
+        "联系人：王明",
+        "联系电话：0351-4041234",
+        "邮箱：kjj@example.gov.cn",
+    ]
+    assert clean_lines(lines) == (lines, 0)
+    # A footer row strings several labels together; an attachment file name is no body line.
+    footer = "地址：太原市府西街69号 邮编：030002 联系电话：0351-4041234"
+    assert clean_lines([*lines, footer, "附件：1.报名表.docx"]) == (lines, 2)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "返回首页 | 通知公告",
+        "建议使用IE9.0以上版本浏览器",
+        "网站技术支持电话：0351-4041234",
+        "总访问量：1234567",
+        "[上一篇] [下一篇]",
+    ],
+)
+def test_small_leftovers_are_boilerplate(line):
+    assert is_boilerplate(line)

@@ -124,3 +124,10 @@ def test_lossy_mojibake_and_good_text_are_left_alone():
     damaged = "现将具体工作汇总?cè)缦?\n一、增质保量抓知识产权工作"
     assert repair(damaged) == (damaged, [])
     assert repair("Café crème, naïve résumé") == ("Café crème, naïve résumé", [])
+
+
+def test_gbk_full_width_spaces_are_spaces_not_private_use_characters():
+    # Old GBK editors wrote the full-width space as A3 A0; GB18030 reads it as U+E5E5.
+    body = b"<p>" + b"\xa3\xa0\xa3\xa0" + "一、法官试题".encode("gb18030") + b"</p>"
+    decoded = decode(body, {"content-type": "text/html; charset=gbk"})
+    assert decoded.text == "<p>\u3000\u3000一、法官试题</p>"

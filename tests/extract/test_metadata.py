@@ -76,3 +76,52 @@ def test_year_and_period_from_first_lines_without_a_title():
 )
 def test_labelled_agency(text, agency):
     assert metadata.labelled_agency(text) == agency
+
+
+@pytest.mark.parametrize(
+    ("name", "agency"),
+    [
+        ("阳江市科学技术局", True),
+        ("太原市人民政府办公厅", True),
+        ("县扶贫办", True),
+        ("市科学技术协会", True),
+        ("重庆文旅之窗成功首秀举办", False),  # a headline ending in 举办
+        ("全市科技工作座谈会", False),  # an event, not a body
+        ("重庆文旅之窗网站", False),
+    ],
+)
+def test_an_agency_is_an_organisation_name(name, agency):
+    assert metadata.is_agency_name(name) is agency
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("太原市科学技术局", "太原市"),
+        ("全市科技创新大会召开", None),
+        ("债券市场平稳运行", None),
+        ("书记市长这一周", None),
+        ("在新时代中部地区崛起中争先出彩", None),
+    ],
+)
+def test_region_is_a_place_name(text, region):
+    assert metadata.region_of(text) == region
+
+
+@pytest.mark.parametrize(
+    ("title", "column", "doc_type"),
+    [
+        ("关于召开2023年度科技工作总结会议的通知", None, "通知"),
+        ("关于印发《科技创新三年行动实施方案》的通知", None, "通知"),
+        ("2023年度市级科技计划项目立项公示", None, "公示"),
+        ("科技工作简报（第5期）", None, "简报"),
+        ("阳江市科学技术局2019年上半年工作总结（范文）", None, "工作总结"),
+        ("关于2022年度科技项目绩效评价情况的通报", None, "通报"),
+        ("太原市科技创新促进办法", None, "办法"),
+        ("市长调研科技企业", "工作动态_阳江市科学技术局", "新闻"),
+        ("市长调研科技企业", None, "其他"),
+        (None, None, None),
+    ],
+)
+def test_doc_type_is_the_titles_head_noun(title, column, doc_type):
+    assert metadata.doc_type_of(title, [], column) == doc_type

@@ -47,7 +47,7 @@ DOCS = "http://docs.example.com/doc-42.html"
 
 
 def page(url: str, site: str, title: str, text: str, **fields: Any) -> dict[str, Any]:
-    """One stored page in the shape ``store_pages`` takes (see tests/test_storage.py)."""
+    """One stored page in the shape ``store_pages`` takes (see tests/storage/test_pages.py)."""
     row = {
         "url": url,
         "final_url": url,

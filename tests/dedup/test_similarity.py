@@ -23,7 +23,7 @@ from pipelines.dedup.similarity import (
     text_shingles,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "dedup"
 
 
 def gold(number: str) -> str:

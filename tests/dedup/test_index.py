@@ -19,7 +19,7 @@ from pipelines.dedup.similarity import NearDupSettings, signature, text_shingles
 from pipelines.normalise import normalise
 from tests.helpers import store_linked
 
-FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "dedup"
 
 
 def text_of(name: str) -> str:

@@ -230,7 +230,10 @@ def demo(db_path: str) -> None:
         (f"harvest serve --db {db_path}", "browse the archive in Datasette"),
         (f"harvest status --db {db_path}", "each site's last run and alerts"),
         ("harvest crawl --help", "crawl the sites in config.yaml"),
-        (f"harvest extract {DEMO_SITE / 'gov/kjj/201906/t20190628_358021.html'}", "one page as JSON"),
+        (
+            f"harvest extract {DEMO_SITE / 'gov/kjj/201906/t20190628_358021.html'}",
+            "one page as JSON",
+        ),
         (f"harvest export --db {db_path} --output documents.jsonl", "feed for other tools"),
     ):
         click.echo(f"  {command:66s} # {purpose}")
@@ -324,32 +327,54 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
 
 
 @cli.command("export")
-@click.option("--since", help="Documents first seen at or after this time (ISO 8601, UTC).")
-@click.option("--after-id", type=int, default=0, help="Documents with an id above N (the cursor).")
+@click.option(
+    "--after-change",
+    type=click.IntRange(min=0),
+    help="Every document changed after change number N, once each (the feed cursor).",
+)
+@click.option(
+    "--after-id", type=click.IntRange(min=0), default=0, help="Documents with an id above N."
+)
+@click.option("--since", help="Documents first seen at or after this ISO 8601 date or time.")
 @click.option("--site", help="Only documents with a source on this site.")
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
+@click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 byte-order mark Excel needs.")
 @click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
 @db_option(must_exist=True)
 def export_command(
-    since: str | None, after_id: int, site: str | None, fmt: str, output: str | None, db_path: str
+    after_change: int | None,
+    after_id: int,
+    since: str | None,
+    site: str | None,
+    fmt: str,
+    no_bom: bool,
+    output: str | None,
+    db_path: str,
 ) -> None:
-    """Write one record per document version as JSON Lines or CSV, oldest first.
+    """Write document records (schema harvest-export/2) as JSON Lines or CSV.
 
-    Pass the printed cursor as --after-id next time to get exactly the documents added since
-    (new crawls and re-extractions alike). --since selects by the time a text was first
-    fetched, so re-extracted versions of old pages are not "since" anything recent. JSON Lines
-    follow crawler/browse/schemas/export-v2.schema.json.
+    --after-change N is the feed: every document that changed after change number N (new
+    text, a copy found on another site, a new version of a page, a cluster or canonical
+    change, a metadata correction), once each; pass the printed cursor next time and nothing
+    is missed or sent twice. --after-id N lists new texts only. --since takes an ISO 8601 date
+    or time (UTC unless it names a zone) and compares when a text was first fetched. Records
+    follow crawler/browse/schemas/export-v2.schema.json; CSV starts with a BOM unless --no-bom.
     """
-    from crawler.browse.export import export
+    from crawler.browse.export import Cursor, ExportError, export
 
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count, cursor = export(db_path, out, fmt, after_id, since, site)
-    else:
-        count, cursor = export(db_path, sys.stdout, fmt, after_id, since, site)
-    click.echo(f"exported {count} records; next: --after-id {cursor}", err=True)
+    cursor = Cursor(after_change=after_change, after_id=after_id, since=since, site=site)
+    try:
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count, following = export(db_path, out, fmt, cursor, bom=not no_bom)
+        else:
+            count, following = export(db_path, sys.stdout, fmt, cursor, bom=not no_bom)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    option = "--after-change" if after_change is not None else "--after-id"
+    click.echo(f"exported {count} records; next: {option} {following}", err=True)
 
 
 @cli.command("reextract")

@@ -33,6 +33,8 @@ from pydantic import (
 from crawler import settings as defaults
 from crawler.spiders import FAMILIES
 from pipelines.dedup.similarity import NearDupSettings
+from pipelines.regions import UnknownRegion
+from pipelines.regions import lookup as lookup_region
 
 DEFAULT_CONFIG = Path("config.yaml")
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -187,6 +189,9 @@ class Site(_Strict):
     name: str
     family: str
     description: str = ""
+    # 行政区划 of the site's agency: a 6-digit code (441700) or names (广东省阳江市); documents
+    # without a place of their own are filed under it, 市科技局 is completed with it
+    region: str | None = None
     start_urls: tuple[str, ...] = Field(..., min_length=1)
     allowed_domains: tuple[str, ...] = Field(..., min_length=1)
     links: Links
@@ -209,6 +214,16 @@ class Site(_Strict):
         if not _SITE_NAME.match(value):
             raise ValueError("must be lower-case letters, digits and _ and start with a letter")
         return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return lookup_region(value).code
+        except UnknownRegion as error:
+            raise ValueError(str(error)) from None
 
     @field_validator("start_urls")
     @classmethod
@@ -240,6 +255,7 @@ class ResolvedSite(_Strict):
     name: str
     family: str
     description: str
+    region: str | None  # 6-digit 行政区划代码
     start_urls: tuple[str, ...]
     allowed_domains: tuple[str, ...]
     links: Links
@@ -359,6 +375,7 @@ def _resolve(site: Site, defaults: Defaults) -> ResolvedSite:
         name=site.name,
         family=site.family,
         description=site.description,
+        region=site.region,
         start_urls=site.start_urls,
         allowed_domains=site.allowed_domains,
         links=site.links,

@@ -15,6 +15,7 @@ class PageItem(scrapy.Item):
     site = scrapy.Field()  # config site name
     family = scrapy.Field()  # spider family (crawler.spiders.FAMILIES)
     primary_source = scrapy.Field()  # the family publishes originals (government sites)
+    site_region = scrapy.Field()  # the site's configured 行政区划代码, or None
     url = scrapy.Field()  # the URL as linked (request URL before redirects)
     final_url = scrapy.Field()  # response.url after redirects
     status = scrapy.Field()  # HTTP status
@@ -47,6 +48,8 @@ class PageItem(scrapy.Item):
     text = scrapy.Field()  # clean text in Simplified Chinese
     script = scrapy.Field()  # script of the page: "traditional" | "simplified"
     content_hash = scrapy.Field()  # sha1 of the dedup-normalised text
+    # and in ``extraction``: agency (canonical), agency_original, region_code, province, city,
+    # county (pipelines.regions)
 
     # dedup stage (pipelines.dedup.pipeline)
     dedup_shingles = scrapy.Field()  # set of character shingles of the masked dedup form

@@ -4,17 +4,24 @@ In:  an item with ``title_original`` and ``text_original`` (clean text in the pa
      pinyin annotations already removed by the extract stage).
 Out: the same item with ``title`` and ``text`` in Simplified Chinese (OpenCC t2s), ``script``
      (what the page was written in) and ``content_hash`` (sha1 of :func:`comparable`), the key
-     under which exact copies become one document.
+     under which exact copies become one document; in ``extraction``, the agency under its
+     canonical name (``agency``, as written in ``agency_original``) and the document's
+     行政区划代码 with its province/city/county (:mod:`pipelines.regions`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 
+from pipelines.regions import UnknownRegion, canonical_agency, region_of
 from pipelines.text import han_count, squash, to_simplified
+
+PLACE_FIELDS = ("region_code", "province", "city", "county")
 
 
 def script_of(text: str | None) -> str:
@@ -50,6 +57,31 @@ def normalise(title_original: str | None, text_original: str) -> dict[str, str |
     }
 
 
+def place_and_agency(
+    agency: str | None,
+    region_written: str | None = None,
+    site_region: str | None = None,
+    url: str | None = None,
+) -> dict[str, Any]:
+    """The document's 行政区划 and canonical agency from the site's configured region, the
+    agency as written (the 落款 when there is one), the place extraction read and the domain."""
+    try:
+        region = region_of(
+            configured=site_region,
+            agency=agency,
+            signature=region_written,
+            domain=urlsplit(url).hostname if url else None,
+        )
+    except UnknownRegion:  # config.py checks it at load; an old value must not stop a crawl
+        region = region_of(agency=agency, signature=region_written)
+    place = region.as_row() if region else dict.fromkeys(PLACE_FIELDS)
+    return {
+        **place,
+        "agency_original": agency,
+        "agency": canonical_agency(agency, region) if agency else None,
+    }
+
+
 class NormalisePipeline:
     """Adds ``title``, ``text``, ``script`` and ``content_hash`` to each extracted item."""
 
@@ -63,6 +95,16 @@ class NormalisePipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         adapter.update(normalise(adapter.get("title_original"), adapter.get("text_original") or ""))
+        extraction = adapter.get("extraction")
+        if extraction is not None:
+            extraction.update(
+                place_and_agency(
+                    extraction.get("agency"),
+                    extraction.get("region"),
+                    adapter.get("site_region"),
+                    adapter.get("final_url") or adapter.get("url"),
+                )
+            )
         if self.stats is not None:
             self.stats.inc_value(f"harvest/normalise/script/{adapter['script']}")
         return item

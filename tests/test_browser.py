@@ -9,6 +9,7 @@ from Debian; without chromium this test fails and says how to install it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -62,11 +63,9 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
     pytest.fail(f"harvest serve did not answer {url} within {seconds} s")
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[tuple[str, dict[str, int]]]:
-    """``harvest serve`` as a child process; yields its base URL and the document ids."""
-    db_path = tmp_path / "harvest.db"
-    ids = build_archive(db_path, clusters=True)
+@contextlib.contextmanager
+def harvest_serve(db_path: Path) -> Iterator[str]:
+    """``harvest serve`` on ``db_path`` as a child process on a free port; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db_path), "--port", str(port)],
@@ -78,7 +77,7 @@ def server(tmp_path) -> Iterator[tuple[str, dict[str, int]]]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/-/versions.json", process)
-        yield base, ids
+        yield base
     finally:
         process.terminate()
         try:
@@ -86,6 +85,15 @@ def server(tmp_path) -> Iterator[tuple[str, dict[str, int]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[tuple[str, dict[str, int]]]:
+    """``harvest serve`` as a child process; yields its base URL and the document ids."""
+    db_path = tmp_path / "harvest.db"
+    ids = build_archive(db_path, clusters=True)
+    with harvest_serve(db_path) as base:
+        yield base, ids
 
 
 @pytest.fixture

@@ -99,6 +99,26 @@ def test_bad_pattern():
     )
 
 
+def test_a_region_is_read_as_its_division_code():
+    config = parse_config(copy.deepcopy(GOOD), "config.yaml")
+    assert config.sites[0].region is None
+    data = copy.deepcopy(GOOD)
+    data["sites"][0]["region"] = "广东省阳江市"
+    assert parse_config(data, "config.yaml").sites[0].region == "441700"
+
+
+def test_unknown_region_names_site_and_field():
+    message = bad(lambda d: d["sites"][0].update(region="阳江县"))
+    assert message.startswith(
+        "config.yaml: site 'city_kjj': field 'region': region '阳江县': not one division"
+    )
+
+
+def test_the_committed_config_files_its_government_sites_under_their_cities():
+    sites = {s.name: s for s in load_config(PROJECT_ROOT / "config.yaml").sites}
+    assert (sites["yangjiang_kjj"].region, sites["hangzhou_kjj"].region) == ("441700", "330100")
+
+
 def test_unknown_family():
     message = bad(lambda d: d["sites"][0].update(family="forum"))
     assert message.startswith("config.yaml: site 'city_kjj': field 'family':")

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import pipelines.extract.core
-from crawler.browse.export import SCHEMA_FILE, export
+from crawler.browse.export import SCHEMA_FILE, Cursor, export
 from crawler.cli import cli
 from crawler.demo import serve_directory
 from crawler.reextract import reextract
@@ -121,7 +121,7 @@ def test_a_rule_change_updates_only_the_changed_document(db_path, new_rule):
 
     # The feed's cursor picks up exactly the new version, valid against the schema.
     out = io.StringIO()
-    count, cursor = export(db_path, out, after_id=last_id)
+    count, cursor = export(db_path, out, cursor=Cursor(after_id=last_id))
     assert (count, cursor) == (1, new_doc)
     record = json.loads(out.getvalue())
     jsonschema.validate(record, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))

@@ -1,22 +1,20 @@
 """``harvest export``: the archive's documents as a feed for downstream extractors.
 
-In:  the archive database; a cursor (``--after-id N``: documents with a larger id, or
-     ``--since TIMESTAMP``: documents first seen at or after that time), optionally one site.
-Out: one record per document version (each ``documents`` row is one distinct text; a page
-     whose text changed points at a new row, so a new version is a new record) in JSON Lines
-     (schema ``crawler/browse/schemas/export-v2.schema.json``) or CSV, in id order, written as it is read;
-     then the cursor for the next call (the largest id written) on stderr.
+In:  the archive database (opened read-only) and a cursor:
+     - ``after_change=N``: every document changed after change number N (a new document, a new
+       source, a new version, a cluster or canonical change, a metadata correction: table
+       ``changes``, see :mod:`crawler.storage.schema`), each once, in the order of its last
+       change; the next cursor is the last change number of the snapshot read;
+     - ``after_id=N``: documents with a larger id (new texts only);
+     - ``since``: documents first seen at or after an ISO 8601 date or time.
+     Optionally one site (documents with a source there).
+Out: records of schema ``harvest-export/2`` (``crawler/browse/schemas/export-v2.schema.json``,
+     installed with the package) as JSON Lines or CSV (UTF-8 with a BOM so Excel reads the
+     Chinese; lists as JSON text), written as they are read; and the next cursor.
 
-Record fields: ``schema`` (``harvest-export/2``), ``document_id`` (stable: a row's id never
-changes and its text is never rewritten), title, text (Simplified), text_original, published,
-agency, region, year, period, doc_type, ``sources`` (every URL serving this text, with site,
-final URL and fetch time), ``attachments`` (the files whose text this is, role ``text``, and
-the files its pages link, role ``linked``: URL, file name, kind, size, sha256, pages, reader,
-``needs_ocr``, ``error``), ``cluster_id`` (near-duplicate cluster, when clustering ran),
-``content_hash``, first_seen, last_seen. CSV has the same columns, ``sources`` and ``attachments`` as JSON text.
-
-Memory stays flat: documents are read in keyset pages of ``page_size`` rows and their sources
-with one query per page, never the whole table.
+Memory stays flat: documents are read in pages of ``page_size`` ids with one query for their
+sources per page, never the whole table. One read transaction covers the whole export, so the
+cursor printed matches exactly what was written.
 """
 
 from __future__ import annotations
@@ -25,107 +23,175 @@ import csv
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from crawler.storage.schema import CHANGE_KINDS
 
 SCHEMA_ID = "harvest-export/2"
 # package data (pyproject.toml): installed with the code
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "export-v2.schema.json"
+BOM = "\ufeff"
 
 FIELDS = (
     "schema",
+    "change_no",
+    "changes",
     "document_id",
     "title",
+    "title_original",
     "text",
     "text_original",
+    "script",
     "published",
     "agency",
+    "agency_original",
     "region",
+    "region_code",
+    "province",
+    "city",
+    "county",
     "year",
     "period",
     "doc_type",
+    "quality",
+    "partial",
+    "cluster_id",
+    "canonical_id",
+    "is_canonical",
+    "recycled",
     "sources",
     "attachments",
-    "cluster_id",
     "content_hash",
     "first_seen",
     "last_seen",
 )
+# Copied from the documents row as they are (NULL where an older archive lacks the column).
+DOCUMENT_COLUMNS = (
+    "title", "title_original", "text", "text_original", "script", "published", "agency",
+    "agency_original", "region", "region_code", "province", "city", "county", "year", "period",
+    "doc_type", "quality", "partial", "cluster_id", "is_canonical", "content_hash",
+    "first_seen", "last_seen",
+)  # fmt: skip
+_FLAGS = ("partial", "is_canonical", "recycled")
+SOURCE_FIELDS = ("url", "final_url", "site", "family", "primary_source", "fetched_at")
 
-# Copied from the documents row as they are; the others are assembled per record.
-_DOCUMENT_COLUMNS = tuple(
-    f for f in FIELDS if f not in ("schema", "document_id", "sources", "attachments", "cluster_id")
-)
+
+class ExportError(ValueError):
+    """A cursor or option the archive cannot answer; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where an export starts: ``after_change`` (the feed), else ``after_id`` and ``since``."""
+
+    after_change: int | None = None
+    after_id: int = 0
+    since: str | None = None
+    site: str | None = None
+
+
+def normalise_since(value: str) -> str:
+    """An ISO 8601 date or time as the archive writes times (UTC, to the second); a time
+    without a zone is UTC. Raises :class:`ExportError` for anything else."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ExportError(
+            f"--since takes an ISO 8601 date or time (2026-11-01, 2026-11-01T08:00:00+08:00); "
+            f"got {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _open(db_path: str | Path) -> sqlite3.Connection:
     # Read-only: exporting must never change (or create) an archive.
     uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
     conn.row_factory = sqlite3.Row
     return conn
 
 
-def iter_records(
-    conn: sqlite3.Connection,
-    after_id: int = 0,
-    since: str | None = None,
-    site: str | None = None,
-    page_size: int = 500,
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _record_sql(conn: sqlite3.Connection, count: int) -> str:
+    """SELECT of ``count`` documents' records by id, tolerant of older archives."""
+    present = _columns(conn, "documents")
+    columns = [f"d.{c}" if c in present else f"NULL AS {c}" for c in DOCUMENT_COLUMNS]
+    if "cluster_id" in present and "is_canonical" in present:
+        columns.append(
+            "(SELECT c.id FROM documents c WHERE c.cluster_id = d.cluster_id"
+            " AND c.is_canonical = 1 ORDER BY c.id LIMIT 1) AS canonical_id"
+        )
+    else:
+        columns.append("NULL AS canonical_id")
+    if _columns(conn, "document_clusters"):
+        columns.append(
+            "(SELECT dc.recycled FROM document_clusters dc WHERE dc.document_id = d.id) AS recycled"
+        )
+    else:
+        columns.append("NULL AS recycled")
+    if _columns(conn, "changes"):
+        columns.append(
+            "(SELECT max(change_no) FROM changes ch WHERE ch.document_id = d.id) AS change_no"
+        )
+    else:
+        columns.append("NULL AS change_no")
+    marks = ", ".join("?" for _ in range(count))
+    return f"SELECT d.id, {', '.join(columns)} FROM documents d WHERE d.id IN ({marks})"
+
+
+def _sources(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    present = _columns(conn, "sources")
+    columns = [c if c in present else f"NULL AS {c}" for c in SOURCE_FIELDS]
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    marks = ", ".join("?" for _ in ids)
+    for row in conn.execute(
+        f"SELECT document_id, {', '.join(columns)} FROM sources"
+        f" WHERE document_id IN ({marks}) ORDER BY document_id, fetched_at, url",
+        ids,
+    ):
+        source = {k: row[k] for k in SOURCE_FIELDS}
+        if source["primary_source"] is not None:
+            source["primary_source"] = bool(source["primary_source"])
+        found[row["document_id"]].append(source)
+    return found
+
+
+def records_of(
+    conn: sqlite3.Connection, ids: list[int], kinds: dict[int, list[str]] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Export records in id order, read page by page (see the module docstring)."""
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
-    cluster = "d.cluster_id" if "cluster_id" in columns else "NULL AS cluster_id"
-    clauses, params = ["d.id > ?"], []
-    if since:
-        clauses.append("d.first_seen >= ?")
-        params.append(since)
-    if site:
-        clauses.append("EXISTS (SELECT 1 FROM sources s WHERE s.document_id = d.id AND s.site = ?)")
-        params.append(site)
-    sql = (
-        f"SELECT d.id, {', '.join('d.' + c for c in _DOCUMENT_COLUMNS)}, {cluster} "
-        f"FROM documents d WHERE {' AND '.join(clauses)} ORDER BY d.id LIMIT ?"
-    )
-    while True:
-        page = conn.execute(sql, [after_id, *params, page_size]).fetchall()
-        if not page:
-            return
-        ids = [row["id"] for row in page]
-        sources: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-        marks = ", ".join("?" for _ in ids)
-        for src in conn.execute(
-            "SELECT document_id, url, final_url, site, fetched_at FROM sources"
-            f" WHERE document_id IN ({marks}) ORDER BY document_id, fetched_at, url",
-            ids,
-        ):
-            sources[src["document_id"]].append(
-                {
-                    "url": src["url"],
-                    "final_url": src["final_url"],
-                    "site": src["site"],
-                    "fetched_at": src["fetched_at"],
-                }
-            )
-        attachments = _attachments(conn, ids)
-        for row in page:
-            record = {"schema": SCHEMA_ID, "document_id": row["id"]}
-            record.update({c: row[c] for c in _DOCUMENT_COLUMNS})
-            record["sources"] = sources[row["id"]]
-            record["attachments"] = attachments[row["id"]]
-            record["cluster_id"] = row["cluster_id"]
-            yield {k: record[k] for k in FIELDS}
-        after_id = ids[-1]
+    """The records of ``ids`` in that order; ``kinds``: the changes each one is sent for."""
+    if not ids:
+        return
+    rows = {row["id"]: row for row in conn.execute(_record_sql(conn, len(ids)), ids)}
+    sources = _sources(conn, ids)
+    attachments = _attachments(conn, ids)
+    for document_id in ids:
+        row = rows[document_id]
+        record: dict[str, Any] = {"schema": SCHEMA_ID, "document_id": document_id}
+        record.update({c: row[c] for c in (*DOCUMENT_COLUMNS, "canonical_id", "recycled")})
+        for flag in _FLAGS:
+            record[flag] = None if record[flag] is None else bool(record[flag])
+        record["change_no"] = row["change_no"]
+        record["changes"] = (kinds or {}).get(document_id, [])
+        record["sources"] = sources[document_id]
+        record["attachments"] = attachments[document_id]
+        yield {k: record[k] for k in FIELDS}
 
 
 def _attachments(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Per document: the files whose text it is (role ``text``) and the files its pages link
     (``linked``), one query for the page of documents."""
     found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    if not {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} & {
-        "attachments"
-    }:
-        return found  # an archive from before attachments (schema version 3)
+    if not _columns(conn, "attachments"):
+        return found  # an archive from before attachments
     marks = ", ".join("?" for _ in ids)
     for row in conn.execute(
         "SELECT * FROM attachments WHERE document_id IN"
@@ -153,48 +219,135 @@ def _attachments(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[dic
     return found
 
 
-def write_jsonl(records: Iterator[dict[str, Any]], out: IO[str]) -> tuple[int, int | None]:
-    """Write records one per line; return (count, last document id)."""
-    count, last = 0, None
+def _by_id(conn: sqlite3.Connection, cursor: Cursor, page_size: int) -> Iterator[dict[str, Any]]:
+    clauses, params = ["d.id > ?"], []
+    if cursor.since:
+        clauses.append("d.first_seen >= ?")
+        params.append(cursor.since)
+    if cursor.site:
+        clauses.append("EXISTS (SELECT 1 FROM sources s WHERE s.document_id = d.id AND s.site = ?)")
+        params.append(cursor.site)
+    sql = f"SELECT d.id FROM documents d WHERE {' AND '.join(clauses)} ORDER BY d.id LIMIT ?"
+    after = cursor.after_id
+    while True:
+        ids = [row[0] for row in conn.execute(sql, [after, *params, page_size])]
+        if not ids:
+            return
+        yield from records_of(conn, ids)
+        after = ids[-1]
+
+
+def last_change(conn: sqlite3.Connection) -> int:
+    """The highest change number so far (0 for none)."""
+    return conn.execute("SELECT coalesce(max(change_no), 0) FROM changes").fetchone()[0]
+
+
+def changed_documents(
+    conn: sqlite3.Connection, after: int, upto: int, page_size: int = 500
+) -> Iterator[list[tuple[int, int, list[str]]]]:
+    """Pages of (document_id, its last change_no, kinds of change) for changes in
+    (``after``, ``upto``]: each document once, at its last change in the range, so a consumer
+    that keeps records by document_id ends with the current state."""
+    rows = conn.execute(
+        "SELECT document_id, max(change_no) AS last_no, group_concat(DISTINCT kind) AS kinds "
+        "FROM changes WHERE change_no > ? AND change_no <= ? "
+        "GROUP BY document_id ORDER BY last_no",
+        [after, upto],
+    )
+    while True:
+        page = rows.fetchmany(page_size)
+        if not page:
+            return
+        yield [
+            (row[0], row[1], [k for k in CHANGE_KINDS if k in row[2].split(",")]) for row in page
+        ]
+
+
+def _by_change(
+    conn: sqlite3.Connection, cursor: Cursor, upto: int, page_size: int
+) -> Iterator[dict[str, Any]]:
+    for page in changed_documents(conn, cursor.after_change or 0, upto, page_size):
+        ids = [document_id for document_id, _no, _kinds in page]
+        if cursor.site:
+            marks = ", ".join("?" for _ in ids)
+            on_site = {
+                row[0]
+                for row in conn.execute(
+                    f"SELECT DISTINCT document_id FROM sources WHERE site = ?"
+                    f" AND document_id IN ({marks})",
+                    [cursor.site, *ids],
+                )
+            }
+            ids = [i for i in ids if i in on_site]
+        yield from records_of(conn, ids, {d: kinds for d, _no, kinds in page})
+
+
+def _csv_cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+
+
+def write_jsonl(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    """Write records one per line; return how many."""
+    count = 0
     for record in records:
         out.write(json.dumps(record, ensure_ascii=False))
         out.write("\n")
-        count, last = count + 1, record["document_id"]
-    return count, last
+        count += 1
+    return count
 
 
-def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> tuple[int, int | None]:
-    """Write records as CSV with a header row (``sources`` as JSON); return (count, last id)."""
+def write_csv(records: Iterator[dict[str, Any]], out: IO[str], bom: bool = True) -> int:
+    """Write records as CSV with a header row (lists as JSON text); return how many."""
+    if bom:
+        out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
-    count, last = 0, None
+    count = 0
     for record in records:
-        writer.writerow(
-            {
-                **record,
-                "sources": json.dumps(record["sources"], ensure_ascii=False),
-                "attachments": json.dumps(record["attachments"], ensure_ascii=False),
-            }
-        )
-        count, last = count + 1, record["document_id"]
-    return count, last
+        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+        count += 1
+    return count
 
 
 def export(
     db_path: str | Path,
     out: IO[str],
     fmt: str = "jsonl",
-    after_id: int = 0,
-    since: str | None = None,
-    site: str | None = None,
+    cursor: Cursor = Cursor(),
     page_size: int = 500,
+    bom: bool = True,
 ) -> tuple[int, int]:
-    """Export to ``out``; return (records written, cursor for the next ``--after-id``)."""
+    """Export to ``out``; return (records written, the next cursor: a change number for
+    ``after_change`` exports, else the largest document id written)."""
+    if cursor.after_change is not None and (cursor.after_id or cursor.since):
+        raise ExportError("--after-change is a cursor of its own: leave out --after-id/--since")
+    if cursor.since:  # checked before anything is written
+        cursor = replace(cursor, since=normalise_since(cursor.since))
+    upto = 0
     conn = _open(db_path)
     try:
-        records = iter_records(conn, after_id, since, site, page_size)
-        writer = write_csv if fmt == "csv" else write_jsonl
-        count, last = writer(records, out)
+        conn.execute("BEGIN")  # one snapshot: the cursor matches what was written
+        if cursor.after_change is not None:
+            if not _columns(conn, "changes"):
+                raise ExportError(
+                    "this archive has no change feed yet: run `harvest crawl` once to upgrade it"
+                )
+            upto = max(last_change(conn), cursor.after_change)
+            records = _by_change(conn, cursor, upto, page_size)
+        else:
+            records = _by_id(conn, cursor, page_size)
+        last = [cursor.after_id]
+
+        def remember(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for record in stream:
+                last[0] = max(last[0], record["document_id"])
+                yield record
+
+        if fmt == "csv":
+            count = write_csv(remember(records), out, bom)
+        else:
+            count = write_jsonl(remember(records), out)
+        conn.execute("COMMIT")
     finally:
         conn.close()
-    return count, last if last is not None else after_id
+    return count, upto if cursor.after_change is not None else last[0]

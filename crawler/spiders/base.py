@@ -482,6 +482,7 @@ class SiteSpider(scrapy.Spider):
             site=self.site.name,
             family=self.name,
             primary_source=FAMILIES[self.name].primary_source,
+            site_region=self.site.region,
             url=redirects[0] if redirects else response.url,
             fetched_at=utc_now(),
             list_url=listing.get("list_url"),

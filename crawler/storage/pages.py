@@ -32,7 +32,12 @@ Linker = Callable[[sqlite3.Connection, int, dict[str, Any]], Sequence[Any]]
 # Extraction metadata copied from an item's ``extraction`` onto its document row.
 METADATA_FIELDS = (
     "agency",
+    "agency_original",
     "region",
+    "region_code",
+    "province",
+    "city",
+    "county",
     "year",
     "period",
     "doc_type",

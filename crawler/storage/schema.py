@@ -9,6 +9,10 @@ Tables (Datasette's metadata.yml describes each column to readers):
 ``attachments``        one row per file a document page links (PDF, DOC, WPS, XLS, ZIP ...):
                        what it is, what reading it gave or why not; ``document_id`` is the
                        document holding its text (shared by every site serving that text).
+``documents_fts``      FTS5 (trigram tokenizer) over documents' title, text and text_original.
+``changes``            the change feed: a number for every change a consumer must see (new
+                       document, new source, new version, cluster or canonical change,
+                       metadata correction), given by triggers; ``harvest export --after-change``.
 ``runs`` / ``alerts``  one row per crawl of one site; what its health check found.
 ``dedup_*``            the near-duplicate index (:mod:`pipelines.dedup.index`): signatures, LSH
                        bands, links, the settings it was built with.
@@ -37,8 +41,13 @@ DOCUMENT_COLUMNS: dict[str, type] = {
     "published": str,
     "content_hash": str,
     "script": str,
-    "agency": str,
-    "region": str,
+    "agency": str,  # canonical full name (阳江市科学技术局), pipelines.regions
+    "agency_original": str,  # as the page wrote it (市科技局)
+    "region": str,  # place name as written
+    "region_code": str,  # 6-digit 行政区划代码
+    "province": str,
+    "city": str,
+    "county": str,
     "year": int,
     "period": str,
     "doc_type": str,
@@ -209,13 +218,6 @@ CREATE TABLE IF NOT EXISTS dedup_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE VIEW IF NOT EXISTS clusters AS
-SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
-       dc.containment, dc.recycled, d.title, d.published, d.length,
-       (SELECT group_concat(site, ', ') FROM
-           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
-       ) AS sites
-FROM document_clusters dc JOIN documents d ON d.id = dc.document_id;
 CREATE TABLE IF NOT EXISTS warc_payloads (
     digest TEXT PRIMARY KEY,
     uri TEXT NOT NULL,
@@ -233,15 +235,74 @@ CREATE TABLE IF NOT EXISTS reextract_checkpoints (
 )
 """
 
+FTS_COLUMNS = ("title", "text", "text_original")
+_FTS_LIST = ", ".join(FTS_COLUMNS)
 # sqlite-utils' FTS update trigger re-indexes the text on any update; documents are updated on
 # every crawl (last_seen, cluster columns) while their text never changes.
-_FTS_UPDATE_TRIGGER = """
-CREATE TRIGGER documents_au AFTER UPDATE OF title, text ON documents BEGIN
-  INSERT INTO documents_fts (documents_fts, rowid, title, text)
-    VALUES('delete', old.rowid, old.title, old.text);
-  INSERT INTO documents_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+_FTS_UPDATE_TRIGGER = f"""
+CREATE TRIGGER documents_au AFTER UPDATE OF {_FTS_LIST} ON documents BEGIN
+  INSERT INTO documents_fts (documents_fts, rowid, {_FTS_LIST})
+    VALUES('delete', old.rowid, {", ".join("old." + c for c in FTS_COLUMNS)});
+  INSERT INTO documents_fts (rowid, {_FTS_LIST})
+    VALUES (new.rowid, {", ".join("new." + c for c in FTS_COLUMNS)});
 END
 """
+
+# --- the change feed ----------------------------------------------------------------------------
+# ``change_no`` comes from AUTOINCREMENT: it only grows and is never reused, and with one writer
+# at a time numbers become visible in the order they were given.
+CHANGE_KINDS = ("document", "source", "version", "cluster", "metadata")
+# Document columns whose correction a consumer must receive. Text never changes in place (a new
+# text is a new document); last_seen and re-fetches of the same text are not changes.
+CHANGE_METADATA_COLUMNS = (
+    "title", "title_original", "published", "script", "agency", "agency_original", "region",
+    "region_code", "province", "city", "county", "year", "period", "doc_type", "quality",
+    "partial", "mojibake_spots",
+)  # fmt: skip
+_CHANGED = " OR ".join(f"new.{c} IS NOT old.{c}" for c in CHANGE_METADATA_COLUMNS)
+_CHANGE_STATEMENTS = (
+    """CREATE TABLE IF NOT EXISTS changes (
+    change_no INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    changed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))
+)""",
+    "CREATE INDEX IF NOT EXISTS idx_changes_document ON changes(document_id, change_no)",
+    """CREATE TRIGGER IF NOT EXISTS changes_document AFTER INSERT ON documents BEGIN
+  INSERT INTO changes (document_id, kind) VALUES (new.id, 'document');
+END""",
+    # a copy found later: a new source of a stored document
+    """CREATE TRIGGER IF NOT EXISTS changes_source AFTER INSERT ON sources
+WHEN new.document_id IS NOT NULL BEGIN
+  INSERT INTO changes (document_id, kind) VALUES (new.document_id, 'source');
+END""",
+    # the URL now serves another text: a new version for the new document, one source fewer
+    # for the old one
+    """CREATE TRIGGER IF NOT EXISTS changes_source_moved AFTER UPDATE OF document_id ON sources
+WHEN new.document_id IS NOT old.document_id BEGIN
+  INSERT INTO changes (document_id, kind)
+    SELECT old.document_id, 'source' WHERE old.document_id IS NOT NULL;
+  INSERT INTO changes (document_id, kind)
+    SELECT new.document_id, 'version' WHERE new.document_id IS NOT NULL;
+END""",
+    # every member's canonical_id changes with its cluster's canonical member; a new document
+    # becoming a cluster of its own is part of its arrival, not a change
+    """CREATE TRIGGER IF NOT EXISTS changes_cluster
+AFTER UPDATE OF cluster_id, is_canonical ON documents
+WHEN (new.cluster_id IS NOT old.cluster_id OR new.is_canonical IS NOT old.is_canonical)
+  AND (old.cluster_id IS NOT NULL OR new.cluster_id IS NOT new.id) BEGIN
+  INSERT INTO changes (document_id, kind) VALUES (new.id, 'cluster');
+  INSERT INTO changes (document_id, kind)
+    SELECT id, 'cluster' FROM documents
+    WHERE new.cluster_id IS old.cluster_id AND new.is_canonical IS NOT old.is_canonical
+      AND cluster_id = new.cluster_id AND id != new.id;
+END""",
+    f"""CREATE TRIGGER IF NOT EXISTS changes_metadata
+AFTER UPDATE OF {", ".join(CHANGE_METADATA_COLUMNS)} ON documents
+WHEN {_CHANGED} BEGIN
+  INSERT INTO changes (document_id, kind) VALUES (new.id, 'metadata');
+END""",
+)
 
 
 def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
@@ -273,11 +334,57 @@ def _attachments_table(db: sqlite_utils.Database) -> None:
     )
 
 
+def _search_text_original(db: sqlite_utils.Database) -> None:
+    """Archives before version 3 indexed title and text only; Traditional queries also search
+    ``text_original`` (crawler/browse/search.py)."""
+    indexed = {row[1] for row in db.execute("PRAGMA table_info(documents_fts)")}
+    if "text_original" not in indexed:
+        db["documents"].disable_fts()
+        db["documents"].enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
+    _narrow_fts_update_trigger(db)
+
+
+# Groups of two or more near copies: a document alone is no cluster to a reader.
+_CLUSTERS_VIEW = """
+CREATE VIEW IF NOT EXISTS clusters AS
+SELECT dc.cluster_id, dc.document_id, dc.is_canonical, round(dc.similarity, 3) AS similarity,
+       round(dc.jaccard, 3) AS jaccard, round(dc.containment, 3) AS containment, dc.recycled,
+       d.title, d.published, d.length,
+       (SELECT group_concat(site, ', ') FROM
+           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
+       ) AS sites
+FROM document_clusters dc JOIN documents d ON d.id = dc.document_id
+WHERE dc.cluster_id IN
+    (SELECT cluster_id FROM document_clusters GROUP BY cluster_id HAVING count(*) >= 2)
+"""
+
+
+def _clusters_of_two_or_more(db: sqlite_utils.Database) -> None:
+    """The ``clusters`` view lists groups of two or more members, similarities rounded."""
+    db.execute("DROP VIEW IF EXISTS clusters")
+    db.execute(_CLUSTERS_VIEW)
+
+
+def _change_feed(db: sqlite_utils.Database) -> None:
+    """The ``changes`` table and its triggers; an archive from before them gets one
+    ``document`` change per document in id order, so ``--after-change 0`` sends all once."""
+    # the agency as written was the only agency before: not a correction to announce
+    db.execute("UPDATE documents SET agency_original = agency WHERE agency_original IS NULL")
+    existed = db["changes"].exists()
+    for statement in _CHANGE_STATEMENTS:
+        db.execute(statement)
+    if not existed:
+        db.execute("INSERT INTO changes (document_id, kind) SELECT id, 'document' FROM documents")
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
     (2, _site_families_to_sources),
     (3, _attachments_table),
+    (4, _search_text_original),
+    (5, _change_feed),
+    (6, _clusters_of_two_or_more),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -308,7 +415,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db.execute(statement)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if not db["documents_fts"].exists():
-        db["documents"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+        db["documents"].enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
         version = 0  # the triggers sqlite-utils made need narrowing again
     for number, migrate in MIGRATIONS:
         if number > version:

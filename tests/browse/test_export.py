@@ -1,5 +1,7 @@
-"""harvest export: cursors return exactly the new rows, records follow the JSON Schema, CSV
-carries the same fields, and memory stays flat however many rows there are."""
+"""harvest export: cursors return exactly the new rows (--after-id) or every change once
+(--after-change), records follow the JSON Schema v2 installed with the package, CSV carries the
+same fields behind a BOM, --since takes ISO dates only, and memory stays flat however many rows
+there are."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from crawler.browse.export import FIELDS, SCHEMA_FILE, export
+from crawler.browse.export import BOM, FIELDS, SCHEMA_FILE, Cursor, ExportError, export
 from crawler.cli import cli
 from crawler.storage import connect
 from tests.helpers import store_linked
@@ -40,7 +42,8 @@ def page(n: int, site: str = "gov_a", fetched_at: str = "2026-11-01T08:00:00+00:
         "url": f"http://{site}.example/doc/{n}.html",
         "final_url": f"http://{site}.example/doc/{n}.html",
         "site": site,
-        "family": "gov",
+        "family": "gov" if site == "gov_a" else "docshare",
+        "primary_source": int(site == "gov_a"),
         "status": 200,
         "fetched_at": fetched_at,
     }
@@ -60,7 +63,7 @@ def db_path(tmp_path) -> Path:
 
 def records(db_path: Path, **options) -> tuple[list[dict], int]:
     out = io.StringIO()
-    count, cursor = export(db_path, out, **options)
+    count, cursor = export(db_path, out, cursor=Cursor(**options))
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(lines) == count
     return lines, cursor
@@ -74,6 +77,9 @@ def test_every_record_matches_the_schema(db_path):
         assert list(record) == list(FIELDS)
     first = found[0]
     assert first["schema"] == "harvest-export/2"
+    assert (first["cluster_id"], first["canonical_id"], first["is_canonical"]) == (1, 1, True)
+    assert first["recycled"] is False and first["changes"] == []
+    assert [s["primary_source"] for s in first["sources"]] == [True, False]
     assert [(s["site"], s["fetched_at"]) for s in first["sources"]] == [
         ("gov_a", "2026-11-01T08:00:00+00:00"),
         ("share_b", "2026-11-02T08:00:00+00:00"),
@@ -120,11 +126,77 @@ def test_site_selects_documents_with_a_source_there(db_path):
 def test_csv_has_the_same_fields(db_path):
     out = io.StringIO()
     count, _ = export(db_path, out, fmt="csv")
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert out.getvalue().startswith(BOM + "schema,change_no,")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().removeprefix(BOM))))
     assert count == len(rows) == 5
     assert list(rows[0]) == list(FIELDS)
     assert json.loads(rows[0]["sources"])[1]["site"] == "share_b"
     assert rows[0]["text"].startswith("第1号报告\n")
+
+
+def test_csv_without_bom(db_path):
+    out = io.StringIO()
+    export(db_path, out, fmt="csv", bom=False)
+    assert out.getvalue().startswith("schema,change_no,")
+
+
+@pytest.mark.parametrize("since", ["last week", "2026-13-01", "1732435200"])
+def test_since_takes_iso_dates_and_times_only(db_path, since):
+    with pytest.raises(ExportError, match="--since takes an ISO 8601 date or time"):
+        records(db_path, since=since)
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--since", since])
+    assert result.exit_code == 1
+    assert "Error: --since takes an ISO 8601 date or time" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_since_with_a_zone_is_compared_in_utc(db_path):
+    db = connect(db_path)
+    store_linked(db, [page(n, fetched_at="2026-11-25T10:00:00+00:00") for n in (6, 7)])
+    db.close()
+    # 18:00 in Beijing is 10:00 UTC
+    assert [r["document_id"] for r in records(db_path, since="2026-11-25T18:00:00+08:00")[0]] == [
+        6,
+        7,
+    ]
+    assert records(db_path, since="2026-11-25T18:00:01+08:00")[0] == []
+
+
+def test_after_change_sends_every_changed_document_once(db_path):
+    found, cursor = records(db_path, after_change=0)
+    # the five reports share a template: 2-5 joined report 1's cluster as they arrived
+    assert [(r["document_id"], r["changes"]) for r in found] == [
+        (2, ["document", "source", "cluster"]),
+        (3, ["document", "source", "cluster"]),
+        (4, ["document", "source", "cluster"]),
+        (5, ["document", "source", "cluster"]),
+        (1, ["document", "source"]),  # its second source came last
+    ]
+    assert cursor == 15
+    for record in found:
+        jsonschema.validate(record, SCHEMA)
+        assert record["change_no"] <= cursor
+    assert records(db_path, after_change=cursor) == ([], cursor)
+    db = connect(db_path)
+    store_linked(db, [page(3, site="share_b")])  # a copy of an old text found later
+    db.execute("UPDATE documents SET agency = '示范市科技和工业信息化局' WHERE id = 4")
+    db.close()
+    found, following = records(db_path, after_change=cursor)
+    assert [(r["document_id"], r["changes"]) for r in found] == [(3, ["source"]), (4, ["metadata"])]
+    assert len(found[0]["sources"]) == 2 and found[1]["agency"] == "示范市科技和工业信息化局"
+    assert following == found[1]["change_no"] > cursor
+
+
+def test_after_change_is_a_cursor_of_its_own(db_path):
+    with pytest.raises(ExportError, match="--after-change is a cursor of its own"):
+        records(db_path, after_change=0, after_id=3)
+
+
+def test_cli_prints_the_change_cursor(db_path):
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--after-change", "0"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 5
+    assert "exported 5 records; next: --after-change 15" in result.stderr
 
 
 def test_cli_writes_the_file_and_prints_the_cursor(db_path, tmp_path):

@@ -137,7 +137,10 @@ def test_search_chinese_short_and_long_queries(tmp_path):
 def test_fts_stays_in_sync_with_updates(tmp_path):
     db = connect(tmp_path / "a.db")
     store_pages(db, [page("http://gov.example/a.html", REPORT)])
-    db.execute("UPDATE documents SET text = '全新的文本内容关于区块链'")
+    # text_original is searched too (Traditional queries), so both change
+    db.execute(
+        "UPDATE documents SET text = '全新的文本内容关于区块链', text_original = '全新的文本内容'"
+    )
     assert len(search(db, "区块链")) == 1
     assert search(db, "科技创新") == []
 

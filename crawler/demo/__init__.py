@@ -109,7 +109,7 @@ def serve_directory(
         raise FileNotFoundError(f"demo site folder not found: {root}")
     if root == DEMO_SITE:
         # Its attachments are made by real tools on first use, not committed as binaries.
-        from crawler.demo_files import ensure_demo_files
+        from crawler.demo.files import ensure_demo_files
 
         ensure_demo_files(root)
     handler_class = type("Handler", (_Handler,), {"controls": controls or SiteControls()})

@@ -12,7 +12,7 @@ Out: static HTML under ``site/``, committed with this script and installed as pa
 - ``gov/fgw/``: a 发展和改革局 column whose reports are attachments (TRS ``P0…``/``W0…`` uploads,
   a Hanweb ``downfile.jsp``, 附件 labels): a PDF, a DOCX, a DOC served as .wps, a scanned PDF,
   an encrypted PDF, an oversize file and a broken one. The pages are written here; the files
-  themselves are made by real tools (``crawler/demo_files.py``) when ``harvest demo`` or the
+  themselves are made by real tools (``crawler/demo/files.py``) when ``harvest demo`` or the
   tests first serve the site, and are not committed.
 
 Run ``python -m crawler.demo.build_site``; the output depends only on the inputs (no clock, no
@@ -30,7 +30,7 @@ from pathlib import Path
 DEMO = Path(__file__).resolve().parent
 sys.path.insert(0, str(DEMO.parent))  # run as a script from anywhere: crawler/ is beside demo/
 
-from crawler.demo_files import DEMO_FILES  # noqa: E402
+from crawler.demo.files import DEMO_FILES  # noqa: E402
 
 SEEDS = DEMO / "seeds"
 SITE = DEMO / "site"

@@ -1,4 +1,4 @@
-"""Attachment files for the tests: the shared builders of crawler/demo_files.py (python-docx,
+"""Attachment files for the tests: the shared builders of crawler/demo/files.py (python-docx,
 openpyxl, LibreOffice) plus the hostile shapes only tests need (a zip bomb, a DOCX encrypted as
 Word does it, archives)."""
 
@@ -9,7 +9,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from crawler.demo_files import (
+from crawler.demo.files import (
     PAGE_ONE,
     PAGE_TWO,
     SIGNATURE,

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from crawler.demo import serve_directory
-from crawler.demo_files import DEMO_FILES
+from crawler.demo.files import DEMO_FILES
 from tests.helpers import crawl_demo
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_files import png
+from crawler.demo.files import png
 from pipelines.sniff import sniff
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "extraction" / "pages"

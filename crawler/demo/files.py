@@ -169,12 +169,12 @@ def truncated(source: Path, path: Path, keep: float = 0.4) -> Path:
     return path
 
 
-# --- the demo site's attachment column (demo/site/gov/fgw/, demo/config.yaml `demo_files`) ----
+# --- the demo attachment column (crawler/demo/site/gov/fgw/, demo config `demo_files`) ---
 
 
 @dataclass(frozen=True)
 class DemoFile:
-    path: str  # under demo/site/
+    path: str  # under crawler/demo/site/
     kind: str  # pdf | docx | wps | scanned | encrypted | oversize | broken
     title: str
     page_one: tuple[str, ...]
@@ -216,7 +216,7 @@ DEMO_FILES = (
     DemoFile("gov/fgw/202108/P020210803400006.pdf", "oversize", f"{_FGW}规划文本（全本）", ()),
     DemoFile("gov/fgw/202108/P020210804400007.docx", "broken", f"{_FGW}统计公报", ()),
 )
-DEMO_OVERSIZE_BYTES = 600_000  # demo/config.yaml gives demo_files max_attachment_bytes 300000
+DEMO_OVERSIZE_BYTES = 600_000  # crawler/demo/config.yaml gives demo_files max_attachment_bytes 300000
 
 
 def _demo_file(spec: DemoFile, work: Path) -> bytes:

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_serve import build_archive
+
+from tests.browse.test_serve import build_archive
 
 # `harvest serve` in a process, driven by chromium
 pytestmark = pytest.mark.e2e

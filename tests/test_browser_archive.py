@@ -11,11 +11,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from test_browser import harvest_serve, shot
-from test_browser import page as chromium_page  # noqa: F401  (a fixture, used by name)
 
 from crawler.demo import serve_directory
 from tests.helpers import crawl_demo, query_archive
+from tests.test_browser import harvest_serve, shot
+from tests.test_browser import page as chromium_page  # noqa: F401  (a fixture, used by name)
 
 pytestmark = pytest.mark.e2e
 
@@ -46,8 +46,9 @@ def test_home_page_and_charts(archive, page):
     base, db = archive
     page.goto(f"{base}/")
     numbers = page.locator(".harvest-overview .harvest-number").all_inner_texts()
-    assert numbers[:3] == ["8", "10", "3"]  # documents, URLs, sites
-    assert page.locator(".harvest-runs tbody tr").count() == 3
+    # documents, URLs, sites: the demo's four sites, the attachment column's files among the URLs
+    assert numbers[:3] == ["15", "20", "4"]
+    assert page.locator(".harvest-runs tbody tr").count() == 4  # one last run per site
     shot(page, "10-home-overview")
     page.goto(f"{base}/-/dashboards/overview")
     # Vega-Lite draws each chart as an SVG or a canvas once its data arrived.
@@ -58,11 +59,16 @@ def test_home_page_and_charts(archive, page):
 
 
 def test_two_character_search(archive, page):
-    base, _ = archive
+    base, db = archive
     titles = search(page, base, "科技")
-    assert len(titles) == 8
+    expected = query_archive(
+        db,
+        "SELECT count(*) FROM documents WHERE title LIKE '%科技%' OR text LIKE '%科技%'"
+        " OR text_original LIKE '%科技%'",
+    )[0][0]
+    assert len(titles) == expected == 11
     assert page.locator(".harvest-results mark").first.inner_text() == "科技"
-    assert "8 documents" in page.locator(".harvest-count").inner_text()
+    assert "11 documents" in page.locator(".harvest-count").inner_text()
     shot(page, "12-search-two-characters")
 
 
@@ -72,7 +78,7 @@ def test_traditional_search(archive, page):
     expected = query_archive(
         db, "SELECT count(*) FROM documents WHERE title LIKE '%工作总结%' OR text LIKE '%工作总结%'"
     )[0][0]
-    assert len(titles) == expected == 6
+    assert len(titles) == expected == 8
     assert "“工作总结” (typed 工作總結)" in page.locator(".harvest-count").inner_text()
     assert page.locator(".harvest-results mark").first.inner_text() == "工作总结"
     shot(page, "13-search-traditional")

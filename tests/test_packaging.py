@@ -148,6 +148,11 @@ def test_installed_harvest_demo_runs_from_another_directory(installed, tmp_path)
     db = sqlite3.connect(tmp_path / "archive" / "harvest.db")
     try:
         rows = db.execute("SELECT site, count(*) FROM sources GROUP BY site ORDER BY site")
-        assert rows.fetchall() == [("demo_docshare1", 2), ("demo_docshare2", 3), ("demo_gov", 5)]
+        assert rows.fetchall() == [
+            ("demo_docshare1", 2),
+            ("demo_docshare2", 3),
+            ("demo_files", 10),
+            ("demo_gov", 5),
+        ]
     finally:
         db.close()

@@ -38,7 +38,10 @@ _FURNITURE_NAME = re.compile(
     r"|tuijian|xgwz|xgxw|xgyd|pinglun|advert|(?:^|[-_])ads?(?:$|[-_])|banner|loadmore"
     r"|load[-_]more|morenews|more[-_]news|guess|popular|statement|disclaimer|(?:^|[-_])nav"
     r"|navbar|(?:^|[-_])menu|footer|(?:^|[-_])foot(?:$|[-_])|copyright|toolbar|(?:^|[-_])tools?$"
-    r"|(?:^|[-_])header(?:$|[-_])|search|carousel|slider|swiper|author[-_]?info|(?:^|[-_])flow(?:$|[-_])",
+    r"|(?:^|[-_])header(?:$|[-_])|search|carousel|slider|swiper|author[-_]?info|(?:^|[-_])flow(?:$|[-_])"
+    # encyclopaedia furniture: fact boxes, notices, contents, references, edit links
+    r"|infobox|navbox|(?:^|[-_])mbox|basic[-_]?info|(?:^|[-_])toc(?:$|[-_])|reflist"
+    r"|(?:^|[-_])references?(?:$|[-_])|lemma[-_]?reference|catlinks|editsection",
     re.I,
 )
 _STRUCTURE = frozenset(

@@ -40,9 +40,10 @@ TABLE_LABEL_ROW = re.compile(
 # Labels no report sentence starts with: the line goes whatever follows (a disclaimer is a
 # full sentence ending in 。, a breadcrumb can be long).
 STRONG_LABEL = re.compile(
-    r"^[\s【\[]*(?:(?:您(?:当前|现在)?(?:所在)?的?|当前|现在|所在)(?:位置|所在位置)|您的位置|當前位置|本文标题|本文链接|链接地址"
+    r"^[\s【\[]*(?:(?:您(?:当前|现在)?(?:所在)?的?|当前|现在|所在)(?:位置|所在位置)|您的位置|當前位置|当前您在"
+    r"|本文标题|本文链接|链接地址"
     r"|原文地址|本文地址|原文链接|免责声明|版权声明|免責聲明|上一篇|下一篇|上一篇文章|下一篇文章|分享到"
-    r"|转载请注明|轉載請註明)\s*[:：]"
+    r"|转载请注明|轉載請註明)\s*[:：-]"
 )
 # Headings of site notices standing alone on their line: "【免责声明】", "版权声明".
 NOTICE_HEADING = re.compile(

@@ -192,10 +192,10 @@ class Rule:
 _ANY_LENGTH = 10**9
 _RULE_CACHE = 8192  # lines; a page has a few hundred
 
-# Tried in order; the first match names the line. (Patterns are anchored where they must
-# match the whole line; their bound ``search`` is the test, the cheapest call.) Order matters where shapes overlap: a
+# Tried in order; the first match names the line. Order matters where shapes overlap: a
 # heading of a link list is named before it could pass for a label, a date line before a
-# toolbar of counters.
+# toolbar of counters. Patterns are anchored where they must match the whole line; their
+# bound ``search`` is the test, the cheapest call.
 RULES: tuple[Rule, ...] = (
     Rule("bare-url", _ANY_LENGTH, _URL_LINE.search),
     Rule("bare-url", LABELLED_URL_MAX, _LABELLED_URL.search),

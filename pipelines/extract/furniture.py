@@ -58,6 +58,8 @@ _THREAD_MIN = 3
 _POST_STAMP = re.compile(r"(?:(?:19|20)\d{2}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}")
 _UNIQUE_ATTRIBUTES = frozenset(["id", "href", "src", "name", "title", "alt", "onclick", "style"])
 _NOTHING = (0, 0, 0)
+# Names that say "comments" outright: such a block goes even when it holds most of the text.
+_COMMENTS = re.compile(r"comment|reply|replies|pinglun|gentie|(?:^|[-_\s])tie(?:$|[-_\s])", re.I)
 _TEASER_SHARE = 0.5  # of the page's text: a named block smaller than this is no wrapper
 _PROTECTED = frozenset(CONTAINER_CLASSES) | frozenset(CONTAINER_IDS)
 
@@ -169,17 +171,25 @@ def remove_furniture(tree: lxml.html.HtmlElement) -> int:
     """Remove feeds, comment threads, widgets and link lists (see the module docstring)."""
     survey = _Survey(tree)
     sizes = survey.sizes
+    total = max(1, sizes.get(tree, _NOTHING)[0])
     protected = _around(_headlines(tree, sizes) + survey.containers)
-    # A comment can be longer than any paragraph of the article: the longest paragraph only
-    # vouches against the link-share signal, not against a block that names itself.
+    # A comment can be longer than any paragraph of the article: the longest paragraph
+    # vouches against the link-share signal and the weaker names only.
     text_bearing = _around([survey.longest]) if survey.longest is not None else set()
     doomed: list[lxml.html.HtmlElement] = []
     for element in tree.iter(*_STRUCTURE):
         if element in protected or (doomed and doomed[-1] in element.iterancestors()):
             continue
-        if _named_furniture(element) or (
-            element not in text_bearing and _link_list(sizes.get(element, _NOTHING))
-        ):
+        size = sizes.get(element, _NOTHING)
+        if element in text_bearing:
+            # It holds the longest paragraph: only a block named as comments goes, and a
+            # block with another furniture word only when it is not most of the page
+            # ("article-share-wrap" around a whole article stays).
+            if _COMMENTS.search(" ".join(_names(element))) or (
+                _named_furniture(element) and size[0] < _TEASER_SHARE * total
+            ):
+                doomed.append(element)
+        elif _named_furniture(element) or _link_list(size):
             doomed.append(element)
     doomed += [r for r in _replies(survey) if r not in protected]
     for element in doomed:

@@ -50,9 +50,11 @@ test: $(TESTING) browser attachment-tools
 test-fast: $(TESTING)
 	$(BIN)/python -m pytest -q -m "not e2e"
 
-# The project's own scorer (tests/scoring.py) over its saved pages, page by page.
+# The project's own scorer (tests/scoring.py) over its saved pages, page by page: the
+# template corpus, then the real pages that guard each family of failure.
 score: $(TESTING)
 	$(BIN)/python -m tests.scoring tests/fixtures/extraction '$(BIN)/harvest extract {path}' --verbose
+	$(BIN)/python -m tests.scoring tests/fixtures/realpages '$(BIN)/harvest extract {path}' --verbose --min-mean 0.95 --min-worst 0.65
 
 bench: $(BENCHING)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -61,6 +61,11 @@ def test_scores_hold_on_the_real_pages():
         # a related-news list whose items carry dates and times; a [上一篇] [下一篇] toolbar
         ("cwced__c25d25c2", "薛凯琪", "蔡依林热舞"),
         ("cwced__e3f3b532", "乔冠华", "[上一篇]"),
+        # an encyclopaedia entry: the fact box and the references go, the article stays
+        ("magic__21475f4bb975", "雄安高新区以核心区南北为两翼", "参考资料"),
+        ("magic__21475f4bb975", "雄安高新区以核心区南北为两翼", "所属地区"),
+        # the article's own copyright notice
+        ("magic__0987b0ff61a8", "腊八粥", "未经书面授权请勿转载"),
     ],
 )
 def test_article_kept_and_furniture_gone(name, present, absent):

@@ -88,7 +88,10 @@ _TABLE_EDGES = re.compile(r"^\|\s*|\s*\|$")
 TRAILING_DATE = re.compile(r"[\s(（\[]*(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[)）\]]?\s*$")
 _LINK_LINE_MAX = 80
 _ROW_CELLS_MIN = 2
-_ROW_MAX = 200  # characters: a longer row is layout, its cells hold paragraphs  # a longer line is a paragraph, even when a link repeats it
+_ROW_MAX = 200  # characters: a longer row is layout, its cells hold paragraphs
+_ROW_RAW_MAX = (
+    4 * _ROW_MAX
+)  # characters before whitespace is collapsed  # a longer line is a paragraph, even when a link repeats it
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,15 @@ def _data_row(node: Any) -> str | None:
     cells = [c for c in node if isinstance(c.tag, str) and c.tag in ("td", "th")]
     if len(cells) < _ROW_CELLS_MIN:
         return None
-    texts = [" ".join(c.text_content().split()) for c in cells]
+    texts, total = [], 0
+    for cell in cells:
+        pieces = []
+        for piece in cell.itertext():
+            total += len(piece)
+            if total > _ROW_RAW_MAX:  # stop early: a layout cell can hold a whole page
+                return None
+            pieces.append(piece)
+        texts.append(" ".join("".join(pieces).split()))
     line = " ".join(t for t in texts if t)
     return line if len(line) <= _ROW_MAX else None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipelines.extract.vocabulary import (
     APP_BANNER,
@@ -178,10 +179,6 @@ def _not_sentence(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda line: bool(pattern.search(line)) and not SENTENCE_END.search(line)
 
 
-def _matches(pattern: re.Pattern[str]) -> Callable[[str], bool]:
-    return lambda line: bool(pattern.search(line))
-
-
 @dataclass(frozen=True)
 class Rule:
     """One family of boilerplate lines: lines up to ``max_len`` characters that ``test``
@@ -189,32 +186,34 @@ class Rule:
 
     name: str
     max_len: int
-    test: Callable[[str], bool]
+    test: Callable[[str], object]  # truthy for a line of the family (a match counts)
 
 
 _ANY_LENGTH = 10**9
+_RULE_CACHE = 8192  # lines; a page has a few hundred
 
 # Tried in order; the first match names the line. Order matters where shapes overlap: a
 # heading of a link list is named before it could pass for a label, a date line before a
-# toolbar of counters.
+# toolbar of counters. Patterns are anchored where they must match the whole line; their
+# bound ``search`` is the test, the cheapest call.
 RULES: tuple[Rule, ...] = (
-    Rule("bare-url", _ANY_LENGTH, _matches(_URL_LINE)),
-    Rule("bare-url", LABELLED_URL_MAX, _matches(_LABELLED_URL)),
-    Rule("link-list-heading", _ANY_LENGTH, _matches(LIST_HEADS)),
-    Rule("date-line", _ANY_LENGTH, _matches(_ISO_DATE_LINE)),
-    Rule("pager", TOOLBAR_MAX, _matches(_PAGER_LINE)),
+    Rule("bare-url", _ANY_LENGTH, _URL_LINE.search),
+    Rule("bare-url", LABELLED_URL_MAX, _LABELLED_URL.search),
+    Rule("link-list-heading", _ANY_LENGTH, LIST_HEADS.search),
+    Rule("date-line", _ANY_LENGTH, _ISO_DATE_LINE.search),
+    Rule("pager", TOOLBAR_MAX, _PAGER_LINE.search),
     Rule("toolbar", TOOLBAR_MAX, _only_ui_words),
     Rule("footer-number", FOOTER_MAX, _not_sentence(_FOOTER_SHAPES)),
-    Rule("doc-share-label", STRONG_MAX, _matches(STRONG_LABEL)),
-    Rule("notice-heading", SITE_NAME_MAX, _matches(NOTICE_HEADING)),
+    Rule("doc-share-label", STRONG_MAX, STRONG_LABEL.search),
+    Rule("notice-heading", SITE_NAME_MAX, NOTICE_HEADING.search),
     Rule("info-bar", LABEL_MAX, lambda s: bool(_DATED_LABEL.match(s) or _DATED_INFO.match(s))),
     Rule("breadcrumb", LABEL_MAX, lambda s: bool(_BREADCRUMB.search(s) or _CRUMB_TRAIL.match(s))),
-    Rule("prev-next", LABEL_MAX, _matches(_PREV_NEXT)),
-    Rule("site-name", SITE_NAME_MAX, _matches(_SITE_NAME)),
+    Rule("prev-next", LABEL_MAX, _PREV_NEXT.search),
+    Rule("site-name", SITE_NAME_MAX, _SITE_NAME.search),
     Rule("label-line", LABEL_MAX, _labelled),
     Rule("table-label-row", LABEL_MAX, _not_sentence(TABLE_LABEL_ROW)),
-    Rule("attachment", ATTACHMENT_MAX, _matches(_ATTACHMENT)),
-    Rule("site-phrase", SHORT_MAX, _matches(SITE_PHRASES)),
+    Rule("attachment", ATTACHMENT_MAX, _ATTACHMENT.search),
+    Rule("site-phrase", SHORT_MAX, SITE_PHRASES.search),
     Rule("site-phrase", SHORT_MAX, _not_sentence(APP_BANNER)),
     Rule("menu-words", SHORT_MAX, _menu_only),
     Rule(
@@ -225,8 +224,12 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+@lru_cache(maxsize=_RULE_CACHE)
 def boilerplate_rule(line: str) -> str | None:
-    """The rule family a boilerplate line falls under, or None for a line of the document."""
+    """The rule family a boilerplate line falls under, or None for a line of the document.
+
+    Cached for one page (:func:`pipelines.extract.core.extract` clears the cache): the body
+    choice, the cleaning and the title choice ask about the same lines."""
     s = line.strip()
     if not s or _LONE_PUNCT.match(s):
         return "punctuation"

@@ -20,7 +20,9 @@ CONTAINER_CLASSES = {
     "trs_editor_view": 1,
     "trs_paper_default": 2,
     "TRS_UEDITOR": 3,
+    "Custom_UnionStyle": 3,  # TRS: the editor's own wrapper inside TRS_Editor
     "zfxxgk_zw_content": 5,
+    "pages_content": 5,  # ministries' Ucap templates (div.pages_content#UCAP-CONTENT)
     "wzcon": 6,
     "article-content": 7,
     "rich_media_content": 7,  # WeChat articles

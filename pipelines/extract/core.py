@@ -22,7 +22,7 @@ from typing import Any
 
 from pipelines.extract import dates, metadata, quality
 from pipelines.extract.body import choose_body, drop_link_lines, resplit
-from pipelines.extract.boilerplate import clean_lines, is_boilerplate
+from pipelines.extract.boilerplate import boilerplate_rule, clean_lines, is_boilerplate
 from pipelines.extract.decode import decode, repair
 from pipelines.extract.furniture import remove_furniture
 from pipelines.extract.page import Page, Probe, read_page
@@ -75,6 +75,9 @@ def extract(
 ) -> Extraction:
     """Extract one page (see the module docstring for the steps)."""
     hints = hints or {}
+    # The rule cache serves the steps of one page (they ask about the same lines); kept
+    # across pages it would make repeated pages look cheaper than a crawl's new ones.
+    boilerplate_rule.cache_clear()
     decoded = decode(body, headers)
     result = Extraction(
         encoding=decoded.encoding, encoding_source=decoded.source, declared_charsets=decoded.labels
@@ -174,7 +177,7 @@ def _describe(
     result.region = metadata.region_of(result.agency, title)
     result.year = metadata.year_of(title, lines)
     result.period = metadata.period_of(title, lines)
-    result.doc_type = metadata.doc_type_of(title, lines, page.title_tag)
+    result.doc_type = metadata.doc_type_of(probe.title, lines, page.title_tag)
     result.mojibake_spots = quality.mojibake_spots(result.text_original)
     result.partial = quality.is_partial(probe.page_text)
     result.quality_flags = quality.flags(result.text_original, result.method, result.lines_dropped)

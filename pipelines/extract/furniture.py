@@ -38,7 +38,10 @@ _FURNITURE_NAME = re.compile(
     r"|tuijian|xgwz|xgxw|xgyd|pinglun|advert|(?:^|[-_])ads?(?:$|[-_])|banner|loadmore"
     r"|load[-_]more|morenews|more[-_]news|guess|popular|statement|disclaimer|(?:^|[-_])nav"
     r"|navbar|(?:^|[-_])menu|footer|(?:^|[-_])foot(?:$|[-_])|copyright|toolbar|(?:^|[-_])tools?$"
-    r"|(?:^|[-_])header(?:$|[-_])|search|carousel|slider|swiper|author[-_]?info|(?:^|[-_])flow(?:$|[-_])",
+    r"|(?:^|[-_])header(?:$|[-_])|search|carousel|slider|swiper|author[-_]?info|(?:^|[-_])flow(?:$|[-_])"
+    # encyclopaedia furniture: fact boxes, notices, contents, references, edit links
+    r"|infobox|navbox|(?:^|[-_])mbox|basic[-_]?info|(?:^|[-_])toc(?:$|[-_])|reflist"
+    r"|(?:^|[-_])references?(?:$|[-_])|lemma[-_]?reference|catlinks|editsection",
     re.I,
 )
 _STRUCTURE = frozenset(
@@ -54,6 +57,9 @@ _POST_TAGS = frozenset(["table", "div", "li", "dl", "tr"])
 _THREAD_MIN = 3
 _POST_STAMP = re.compile(r"(?:(?:19|20)\d{2}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}")
 _UNIQUE_ATTRIBUTES = frozenset(["id", "href", "src", "name", "title", "alt", "onclick", "style"])
+_NOTHING = (0, 0, 0)
+# Names that say "comments" outright: such a block goes even when it holds most of the text.
+_COMMENTS = re.compile(r"comment|reply|replies|pinglun|gentie|(?:^|[-_\s])tie(?:$|[-_\s])", re.I)
 _TEASER_SHARE = 0.5  # of the page's text: a named block smaller than this is no wrapper
 _PROTECTED = frozenset(CONTAINER_CLASSES) | frozenset(CONTAINER_IDS)
 
@@ -70,20 +76,6 @@ def _named_furniture(element: lxml.html.HtmlElement) -> bool:
     return element.tag in _FURNITURE_TAGS or _named_by_class(element)
 
 
-def _longest_paragraph(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The element holding the longest run of text outside links: part of the article on
-    nearly every page, even where the page is mostly links."""
-    best, longest = None, 0
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in _SKIP or element.tag == "a":
-            continue
-        for text in (element.text, *(child.tail for child in element)):
-            size = len(text.strip()) if text else 0
-            if size > longest:
-                best, longest = element, size
-    return best
-
-
 def _around(elements: list[lxml.html.HtmlElement]) -> set[lxml.html.HtmlElement]:
     """The elements and all their ancestors."""
     found: set[lxml.html.HtmlElement] = set()
@@ -93,24 +85,53 @@ def _around(elements: list[lxml.html.HtmlElement]) -> set[lxml.html.HtmlElement]
     return found
 
 
-def _measure(node: lxml.html.HtmlElement, sizes: dict) -> tuple[int, int, int]:
-    """(text characters, link-text characters, anchors) under ``node``, recorded for every
-    structural element in ``sizes``."""
-    text = len(node.text.strip()) if node.text else 0
-    linked, anchors = (text, 1) if node.tag == "a" else (0, 0)
-    for child in node:
-        if isinstance(child.tag, str) and child.tag not in _SKIP:
-            child_text, child_linked, child_anchors = _measure(child, sizes)
-            text += child_text
-            linked += child_text if node.tag == "a" else child_linked
-            anchors += child_anchors
-        if child.tail:
-            tail = len(child.tail.strip())
-            text += tail
-            linked += tail if node.tag == "a" else 0
-    if node.tag in _STRUCTURE or node.getparent() is None:
-        sizes[node] = (text, linked, anchors)
-    return text, linked, anchors
+class _Survey:
+    """One walk over the page: text sizes of the structural blocks, the longest paragraph
+    outside links, the known content containers and the groups of sibling posts."""
+
+    def __init__(self, tree: lxml.html.HtmlElement) -> None:
+        self.sizes: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
+        self.containers: list[lxml.html.HtmlElement] = []
+        self.longest: lxml.html.HtmlElement | None = None
+        self.longest_size = 0
+        self.post_groups: list[list[lxml.html.HtmlElement]] = []
+        self.visit(tree)
+
+    def _group_posts(self, siblings: list[lxml.html.HtmlElement]) -> None:
+        groups: dict[tuple, list[lxml.html.HtmlElement]] = {}
+        for sibling in siblings:
+            groups.setdefault(_signature(sibling), []).append(sibling)
+        self.post_groups += [g for g in groups.values() if len(g) >= _THREAD_MIN]
+
+    def visit(self, node: lxml.html.HtmlElement) -> tuple[int, int, int]:
+        """(text characters, link-text characters, anchors) under ``node``."""
+        if (node.get("class") or node.get("id")) and _PROTECTED.intersection(_names(node)):
+            self.containers.append(node)
+        is_link = node.tag == "a"
+        text = len(node.text.strip()) if node.text else 0
+        longest = 0 if is_link else text  # the longest run of text directly in this node
+        linked, anchors = (text, 1) if is_link else (0, 0)
+        posts: list[lxml.html.HtmlElement] = []
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in _SKIP:
+                child_text, child_linked, child_anchors = self.visit(child)
+                text += child_text
+                linked += child_text if is_link else child_linked
+                anchors += child_anchors
+                if child.tag in _POST_TAGS:
+                    posts.append(child)
+            if child.tail:
+                tail = len(child.tail.strip())
+                text += tail
+                linked += tail if is_link else 0
+                longest = max(longest, 0 if is_link else tail)
+        if longest > self.longest_size:
+            self.longest, self.longest_size = node, longest
+        if len(posts) >= _THREAD_MIN:
+            self._group_posts(posts)
+        if node.tag in _STRUCTURE or node.getparent() is None:
+            self.sizes[node] = (text, linked, anchors)
+        return text, linked, anchors
 
 
 def _link_list(sizes: tuple[int, int, int]) -> bool:
@@ -136,47 +157,41 @@ def _signature(element: lxml.html.HtmlElement) -> tuple:
     return (element.tag, tuple(attributes))
 
 
-def _replies(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _replies(survey: _Survey) -> list[lxml.html.HtmlElement]:
     """Posts after the first of a thread: three or more sibling blocks built alike, each
     stamped with a date and a time ("2005/05/17 22:11:42", "08-11 16:06")."""
     found = []
-    for parent in tree.iter():
-        if not isinstance(parent.tag, str) or len(parent) < _THREAD_MIN:
-            continue
-        groups: dict[tuple, list[lxml.html.HtmlElement]] = {}
-        for child in parent:
-            if isinstance(child.tag, str) and child.tag in _POST_TAGS:
-                groups.setdefault(_signature(child), []).append(child)
-        for posts in groups.values():
-            if len(posts) >= _THREAD_MIN and all(
-                _POST_STAMP.search(p.text_content()) for p in posts
-            ):
-                found.extend(posts[1:])
+    for posts in survey.post_groups:
+        if all(_POST_STAMP.search(p.text_content()) for p in posts):
+            found.extend(posts[1:])
     return found
 
 
 def remove_furniture(tree: lxml.html.HtmlElement) -> int:
     """Remove feeds, comment threads, widgets and link lists (see the module docstring)."""
-    sizes: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
-    _measure(tree, sizes)
-    marked = _headlines(tree, sizes)
-    marked += [
-        e for e in tree.iter() if isinstance(e.tag, str) and _PROTECTED.intersection(_names(e))
-    ]
-    protected = _around(marked)
-    longest = _longest_paragraph(tree)
-    # A comment can be longer than any paragraph of the article: the longest paragraph only
-    # vouches against the link-share signal, not against a block that names itself.
-    text_bearing = _around([longest]) if longest is not None else set()
+    survey = _Survey(tree)
+    sizes = survey.sizes
+    total = max(1, sizes.get(tree, _NOTHING)[0])
+    protected = _around(_headlines(tree, sizes) + survey.containers)
+    # A comment can be longer than any paragraph of the article: the longest paragraph
+    # vouches against the link-share signal and the weaker names only.
+    text_bearing = _around([survey.longest]) if survey.longest is not None else set()
     doomed: list[lxml.html.HtmlElement] = []
     for element in tree.iter(*_STRUCTURE):
         if element in protected or (doomed and doomed[-1] in element.iterancestors()):
             continue
-        if _named_furniture(element) or (
-            element not in text_bearing and _link_list(sizes.get(element, (0, 0, 0)))
-        ):
+        size = sizes.get(element, _NOTHING)
+        if element in text_bearing:
+            # It holds the longest paragraph: only a block named as comments goes, and a
+            # block with another furniture word only when it is not most of the page
+            # ("article-share-wrap" around a whole article stays).
+            if _COMMENTS.search(" ".join(_names(element))) or (
+                _named_furniture(element) and size[0] < _TEASER_SHARE * total
+            ):
+                doomed.append(element)
+        elif _named_furniture(element) or _link_list(size):
             doomed.append(element)
-    doomed += [r for r in _replies(tree) if r not in protected]
+    doomed += [r for r in _replies(survey) if r not in protected]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()

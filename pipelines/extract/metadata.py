@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipelines.text import HAN_RANGES, make_date, to_simplified
+from pipelines.text import HAN_RANGES, make_date
 
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 # A signature date is a line of its own: "2019年6月27日" or "二〇一九年六月二十七日".
@@ -99,6 +99,12 @@ _DOC_TYPES = (
 _TITLE_TAIL = re.compile(
     r"(?:[（(【\[][^（(【\[]{0,12}[）)】\]]|范文|模板|精选|大全|全文|\d+篇|[Ww]ord版|\.docx?"
     r"|[\s\W_])+$"
+)
+# The Traditional characters of the head nouns, so that a Traditional title needs no full
+# OpenCC conversion here.
+_HEAD_NOUNS_T2S = str.maketrans(
+    "總結計劃報點規見辦簡決復紀講話關於職範細則條議資訊動態聞",
+    "总结计划报点规见办简决复纪讲话关于职范细则条议资讯动态闻",
 )
 # "关于…的通知": the head noun follows the last 的 of a 关于 title.
 _ABOUT = re.compile(r"^.*?关于.*的(.{1,10})$")
@@ -219,7 +225,7 @@ def doc_type_of(
     text = title or (lines[0] if lines else "")
     if not text:
         return None
-    head = _TITLE_TAIL.sub("", to_simplified(text.strip()) or "")
+    head = _TITLE_TAIL.sub("", text.strip().translate(_HEAD_NOUNS_T2S))
     about = _ABOUT.match(head)
     if about:
         head = about.group(1)

@@ -62,7 +62,12 @@ def headings(tree: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
 
 
 def _title_score(
-    text: str, in_title_tag: int, heading: bool, first_line: bool, headline: bool = False
+    text: str,
+    in_title_tag: int,
+    heading: bool,
+    first_line: bool,
+    headline: bool = False,
+    to_beat: int | None = None,
 ) -> int:
     """How much a candidate looks like the document's own title (see :func:`choose_title`).
 
@@ -84,6 +89,8 @@ def _title_score(
     short = len(core) <= _SHORT_TITLE and not agreed
     if short or _LIST_MARKER.match(text) or SENTENCE_END.search(text):
         score -= 5  # a column name (工作总结), a body heading (一、…) or a sentence
+    if to_beat is not None and score <= to_beat:
+        return score  # loses anyway: the costlier checks below only lower it
     if _NOT_A_TITLE.search(text) or is_boilerplate(text):
         score -= 5  # a byline with its time, an e-mail address, a "more >" link, a menu
     return score
@@ -161,7 +168,8 @@ def choose_title(
     best: tuple[int, int, str, str] | None = None
     candidates = _candidates(page, first_line, list_title)
     for order, (text, source, heading, h1) in enumerate(candidates):
-        score = _title_score(text, in_tag(text), heading, squash(text) == first, h1)
+        to_beat = best[0] if best else None
+        score = _title_score(text, in_tag(text), heading, squash(text) == first, h1, to_beat)
         if best is None or score > best[0]:
             best = (score, order, text, source)
     return (best[2], best[3]) if best else (None, "none")

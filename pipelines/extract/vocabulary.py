@@ -14,7 +14,7 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 # Labels that start a short non-body line: "label: value" rows of info bars, doc-share headers
 # and trailers, footers. Only short lines qualify.
 LABEL_LINE = re.compile(
-    r"^[\s【\[(（]*(?:"
+    r"^[\s【\[(（|｜]*(?:"
     r"主办单位|主办|承办单位|承办|协办单位|协办|管理维护|维护单位|(?:网站)?技术支持(?:电话|单位|热线)?"
     r"|备案序号|网站报障|联系电话"
     r"|发布时间|发布日期|发布机构|信息来源|文章来源|来源|作者|浏览次数|点击数|阅读次数|点击率"
@@ -40,9 +40,10 @@ TABLE_LABEL_ROW = re.compile(
 # Labels no report sentence starts with: the line goes whatever follows (a disclaimer is a
 # full sentence ending in 。, a breadcrumb can be long).
 STRONG_LABEL = re.compile(
-    r"^[\s【\[]*(?:(?:您(?:当前|现在)?(?:所在)?的?|当前|现在|所在)(?:位置|所在位置)|您的位置|當前位置|本文标题|本文链接|链接地址"
+    r"^[\s【\[]*(?:(?:您(?:当前|现在)?(?:所在)?的?|当前|现在|所在)(?:位置|所在位置)|您的位置|當前位置|当前您在"
+    r"|本文标题|本文链接|链接地址"
     r"|原文地址|本文地址|原文链接|免责声明|版权声明|免責聲明|上一篇|下一篇|上一篇文章|下一篇文章|分享到"
-    r"|转载请注明|轉載請註明)\s*[:：]"
+    r"|转载请注明|轉載請註明)\s*[:：-]"
 )
 # Headings of site notices standing alone on their line: "【免责声明】", "版权声明".
 NOTICE_HEADING = re.compile(
@@ -61,6 +62,8 @@ SITE_PHRASES = re.compile(
     r"|扫码关注|关注公众号|分享给朋友|本文已影响|阅读本文需要"
     # platforms hosting their users' articles: "…用户上传并发布，本平台仅提供信息存储服务"
     r"|仅提供信息存储服务|语音播报文章|减少或屏蔽此类内容|已标记为不喜欢"
+    # copyright notices of the article: "…专稿，未经书面授权请勿转载。"
+    r"|未经.{0,12}授权.{0,10}转载|版权归.{0,16}所有"
 )
 # App banners of mobile doc-share pages ("打开APP,阅读全文更方便"); a report may say 打开APP
 # in a sentence, so only a line that is not one goes.

@@ -174,6 +174,7 @@ def test_a_notices_attachments_and_contacts_are_body_lines():
         "网站技术支持电话：0351-4041234",
         "总访问量：1234567",
         "[上一篇] [下一篇]",
+        "当前您在- 中关村在线论坛 - BT下载专区 点击数：39",
     ],
 )
 def test_small_leftovers_are_boilerplate(line):

@@ -36,7 +36,17 @@ def db_option(must_exist: bool = False, help: str = "Archive database.") -> Call
         default=str(DEFAULT_DB),
         show_default=True,
         help=help,
+        callback=_remember_db,
     )
+
+
+DB_META = "harvest.db_path"
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Kept in the context so that an archive failure anywhere can name the file."""
+    ctx.meta[DB_META] = value
+    return value
 
 
 def _load(config_path: str | None) -> HarvestConfig:
@@ -80,20 +90,43 @@ def _run_crawl(
     if not quiet:
         for name in summary.skipped:
             click.echo(f"skipped {name}: another process is crawling it", err=True)
-    if not summary.runs or (quiet and not summary.failed_sites and not summary.alerts):
-        return 0
-    for line in summary.lines():
-        click.echo(line)
-    if summary.log_file:
-        click.echo(f"log: {summary.log_file}")
+        for run in summary.interrupted:
+            click.echo(
+                f"{run['site']}: the run started {run['started']} never finished (process "
+                f"{run['pid']} died); this run continued its walk",
+                err=True,
+            )
+        for line in summary.lines() if summary.runs else ():
+            click.echo(line)
+        if summary.log_file:
+            click.echo(f"log: {summary.log_file}")
+    # What cron mails (--quiet prints only these): alerts, and one line per failed site.
     for alert in summary.alerts:
         click.echo(f"ALERT {alert['site']}: {alert['kind']}: {alert['message']}", err=True)
-    if summary.failed_sites:
-        click.echo(f"failed sites: {', '.join(summary.failed_sites)}", err=True)
+    for line in summary.failure_lines():
+        click.echo(line, err=True)
     return 1 if summary.failed_sites or summary.alerts else 0
 
 
-@click.group()
+class HarvestGroup(click.Group):
+    """Every command's archive failure (full disk, read-only, locked or corrupt database) is
+    one line naming the file and the cause, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        import sqlite3
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:
+            from crawler.storage import storage_error
+
+            db_path = ctx.meta.get(DB_META, DEFAULT_DB)
+            raise click.ClickException(str(storage_error(db_path, exc))) from None
+
+
+@click.group(cls=HarvestGroup)
 @click.version_option(package_name="harvest")
 def cli() -> None:
     """harvest: crawl Chinese government and document-sharing sites into a SQLite archive."""

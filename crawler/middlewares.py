@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from crawler.storage.crawl import crawl_connection
+from crawler.storage import storage_error
+from crawler.storage.crawl import crawl_connection, stop_crawl
 from crawler.storage.warc import (
     DEFAULT_MAX_BYTES,
     LISTING_FIELDS,
@@ -93,6 +95,7 @@ class WarcArchiveMiddleware:
         self.gzip_level = settings.getint("HARVEST_WARC_GZIP_LEVEL", 6)
         self.revisits = settings.getbool("HARVEST_WARC_REVISITS", True)
         self.writer: WarcWriter | None = None
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -125,6 +128,11 @@ class WarcArchiveMiddleware:
             return
         try:
             self.writer.close()
+        except (OSError, sqlite3.Error) as exc:
+            error = storage_error(
+                self.writer.path or self.writer.directory, exc, "close the WARC file"
+            )
+            logger.error("%s", error, exc_info=True)
         finally:
             if self.writer.payloads is not None:
                 self.writer.payloads.close()
@@ -152,10 +160,18 @@ class WarcArchiveMiddleware:
                     name: request.cb_kwargs.get(key) for key, name in LISTING_FIELDS.items()
                 },
             )
-        except OSError:
-            # The page is still crawled; the error is logged, so the run counts it.
-            logger.exception("cannot archive %s", response.url)
+        except (OSError, sqlite3.Error) as exc:
+            # The archive's disk cannot take the record (full, read-only): every later write
+            # would fail the same way, so the crawl stops with one message naming the cause.
             self._inc("errors")
+            if not self.stopping:
+                self.stopping = True
+                error = storage_error(
+                    self.writer.path or self.writer.directory, exc, "write WARC records"
+                )
+                logger.error("%s; stopping the crawl", error, exc_info=True)
+                self.crawler.harvest_failure = str(error)
+                stop_crawl(self.crawler, "storage_error")
             return response
         request.meta.update(location.meta())
         self._inc("revisits" if location.revisit else "responses")

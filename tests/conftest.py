@@ -14,6 +14,28 @@ from scrapy.utils.test import get_crawler
 from crawler.config import parse_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
+
+
+def _archive_listing() -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(PROJECT_ARCHIVE)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in PROJECT_ARCHIVE.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def project_archive_untouched():
+    """Tests never write into the user's own archive/ (database, WARC files, logs, locks):
+    a later `harvest reextract` would turn a test's WARC records into the user's rows."""
+    before = _archive_listing()
+    yield
+    after = _archive_listing()
+    changed = sorted(
+        name for name in set(before) | set(after) if before.get(name) != after.get(name)
+    )
+    assert not changed, f"tests wrote into {PROJECT_ARCHIVE}: {changed[:10]}"
 
 
 @pytest.fixture

@@ -83,6 +83,9 @@ NEXT_TEXTS = frozenset(
     {"下一页", "下页", "后页", "尾页", "末页", "最后一页", "next", ">", ">>", "»"}
 )
 LAST_TEXTS = frozenset({"尾页", "末页", "最后一页", "last", ">>|"})
+# A link with one of these texts is the page after this one, whatever number its URL carries
+# (a calendar archive's ?ym=202102&page=1 is page 1 of the next month, not page 0).
+FOLLOWING_TEXTS = frozenset({"下一页", "下页", "后页", "next", ">", "»"})
 _SPACE = re.compile(r"\s+")
 # A client error on a document link will not go away by asking again tomorrow.
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -497,7 +500,9 @@ class SiteSpider(scrapy.Spider):
                     if link.text.lower() in LAST_TEXTS:
                         last = index
                 # A link that does not number its page is the one after this one.
-                yield link.url, list_page + 1 if index is None else index
+                if index is None or (link.text.lower() in FOLLOWING_TEXTS and index <= list_page):
+                    index = list_page + 1
+                yield link.url, index
         if not numbered:
             return
         text = clean_text(response.xpath("//body//text()[not(ancestor::script)]").getall())

@@ -5,7 +5,7 @@
 - :class:`TerminalFormatter` prints one short line per record, never a traceback (those go to
   the log file, whose path the summary prints).
 - :func:`terminal_handler` is the terminal's handler: warnings and errors in one line each,
-  without Scrapy's "Gave up retrying" (the spider reports each failed request itself).
+  without the records another line already says (``_REPEATS``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from scrapy import logformatter
 
 MAX_TERMINAL_CHARS = 300
 MAX_REASON_CHARS = 200
-# Loggers whose records repeat what the spider reports itself, one line per failed request.
-_REPEATS = ("scrapy.downloadermiddlewares.retry",)
+# Loggers whose records the terminal already gets in another line: Scrapy's "Gave up retrying"
+# (the spider reports each failed request itself) and the run's alerts and failure (the
+# command prints them after the summary, and alone with --quiet).
+_REPEATS = ("scrapy.downloadermiddlewares.retry", "crawler.storage.runs")
 
 
 def _url_of(item: Any, response: Any) -> str:

@@ -94,7 +94,8 @@ def assess(run: dict[str, Any], history: list[dict[str, Any]]) -> list[Alert]:
         why = f": {causes}" if causes else " (site down or blocking?)"
         return [Alert(site, "unreachable", f"no page could be fetched{why}")]
     alerts = _link_alerts(run, history)
-    alerts += _error_rate_alerts(run, history)
+    if not any(alert.kind == "no_list_page" for alert in alerts):  # that one names the causes
+        alerts += _error_rate_alerts(run, history)
     if run.get("truncated"):
         alerts.append(Alert(site, "truncated", _truncation(run)))
     return alerts + _text_alerts(run, history)

@@ -356,9 +356,29 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
         click.echo(line)
 
 
+def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from crawler.browse.export import since_timestamp
+
+    if value is None:
+        return None
+    try:
+        return since_timestamp(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cli.command("export")
-@click.option("--since", help="Documents first seen at or after this time (ISO 8601, UTC).")
-@click.option("--after-id", type=int, default=0, help="Documents with an id above N (the cursor).")
+@click.option(
+    "--since",
+    callback=_since,
+    help="Documents first seen at or after this time (ISO 8601 date or time; UTC if no zone).",
+)
+@click.option(
+    "--after-id",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Documents with an id above N (the cursor).",
+)
 @click.option("--site", help="Only documents with a source on this site.")
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
@@ -375,13 +395,16 @@ def export_command(
     fetched, so re-extracted versions of old pages are not "since" anything recent. JSON Lines
     follow crawler/browse/schemas/export-v1.schema.json.
     """
-    from crawler.browse.export import export
+    from crawler.browse.export import export, export_to_file
 
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count, cursor = export(db_path, out, fmt, after_id, since, site)
-    else:
-        count, cursor = export(db_path, sys.stdout, fmt, after_id, since, site)
+    selection = {"after_id": after_id, "since": since, "site": site}
+    try:
+        if output:
+            count, cursor = export_to_file(db_path, output, fmt, **selection)
+        else:
+            count, cursor = export(db_path, sys.stdout, fmt, **selection)
+    except OSError as exc:
+        raise click.ClickException(f"{output}: cannot write the export: {exc.strerror}") from None
     click.echo(f"exported {count} records; next: --after-id {cursor}", err=True)
 
 

@@ -23,6 +23,7 @@ import csv
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,6 +53,37 @@ FIELDS = (
 _DOCUMENT_COLUMNS = tuple(
     f for f in FIELDS if f not in ("schema", "document_id", "sources", "cluster_id")
 )
+
+
+def since_timestamp(text: str) -> str:
+    """``--since`` as the archive writes times (``2024-05-01T00:00:00+00:00``, UTC): an ISO
+    8601 date or date-time; without a zone it is read as UTC. Raises ValueError otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO 8601 date or time (e.g. 2024-05-01 or "
+            "2024-05-01T08:00:00+08:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def export_to_file(
+    db_path: str | Path, output: str | Path, fmt: str = "jsonl", **selection: Any
+) -> tuple[int, int]:
+    """:func:`export` into ``output`` through a temporary file beside it, renamed over it only
+    when the export succeeded: a failed export never leaves a truncated or half-written file."""
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            result = export(db_path, out, fmt, **selection)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return result
 
 
 def _open(db_path: str | Path) -> sqlite3.Connection:
@@ -142,7 +174,9 @@ def export(
     site: str | None = None,
     page_size: int = 500,
 ) -> tuple[int, int]:
-    """Export to ``out``; return (records written, cursor for the next ``--after-id``)."""
+    """Export to ``out``; return (records written, cursor for the next ``--after-id``).
+    ``since`` is any ISO 8601 date or time (:func:`since_timestamp`)."""
+    since = since_timestamp(since) if since else None
     conn = _open(db_path)
     try:
         records = iter_records(conn, after_id, since, site, page_size)
@@ -150,4 +184,5 @@ def export(
         count, last = writer(records, out)
     finally:
         conn.close()
-    return count, last if last is not None else after_id
+    # never lower than the cursor passed in: an empty export hands it back unchanged
+    return count, max(after_id, last or 0)

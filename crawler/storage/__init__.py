@@ -19,6 +19,7 @@ read alongside it.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -48,6 +49,13 @@ _CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("unable to open",), "the database file cannot be opened"),
     (("disk i/o error",), "disk I/O error (is the disk full or failing?)"),
 )
+_MAYBE_READ_ONLY = frozenset(
+    {
+        "the archive is read-only",
+        "the database file cannot be opened",
+        "disk I/O error (is the disk full or failing?)",
+    }
+)
 _ERRNO_CAUSES = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is exceeded",
@@ -68,10 +76,21 @@ def storage_cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _read_only(path: Path) -> bool:
+    """SQLite says "unable to open" or "readonly" for a file it may not write; the file
+    system says which (``access`` reports a read-only mount even to root)."""
+    existing = path if path.exists() else path.parent
+    return existing.exists() and not (
+        os.access(existing, os.W_OK) and os.access(existing.parent, os.W_OK)
+    )
+
+
 def storage_error(path: str | Path, exc: BaseException, doing: str = "") -> StorageError:
     """A :class:`StorageError` naming ``path`` and the cause of ``exc`` in one line."""
-    what = f" {doing}" if doing else ""
-    return StorageError(f"{path}: cannot{what or ' use the archive'}: {storage_cause(exc)}")
+    cause = storage_cause(exc)
+    if cause in _MAYBE_READ_ONLY and _read_only(Path(path)):
+        cause = "the archive is read-only (file system or permissions)"
+    return StorageError(f"{path}: cannot {doing or 'use the archive'}: {cause}")
 
 
 def configure(conn: sqlite3.Connection) -> None:

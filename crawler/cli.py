@@ -6,6 +6,7 @@ Each command's docstring is its ``--help`` text.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -247,9 +248,16 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
 @db_option()
 def demo(db_path: str) -> None:
     """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
-    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_URL_VARIABLE, serve_directory
+    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_URL_VARIABLE, PortTaken, serve_directory
 
-    with serve_directory(port=DEMO_PORT) as base_url:
+    with contextlib.ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(serve_directory(port=DEMO_PORT))
+        except PortTaken as exc:
+            raise click.ClickException(
+                f"the demo site needs port {DEMO_PORT}: {exc.strerror} (the demo's archive "
+                "rows carry its URLs, so it never moves to another port)"
+            ) from None
         click.echo(
             f"demo site: {base_url}/ (three sites: a government column, two doc-share sites)"
         )

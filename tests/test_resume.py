@@ -166,6 +166,17 @@ def test_an_incremental_run_after_a_completed_walk_reads_one_list_page(column):
     lists = [r[0] for r in column["controls"].requests if "/index" in r[0]]
     # the dead, robots-blocked and binary links do not count as new: the early stop holds
     assert lists == ["/kjj/gzzj/index.html"]
+    reasons = query_archive(column["db"], "SELECT status, reason FROM dead_links ORDER BY url")
+    assert sorted(reasons, key=str) == sorted(
+        [
+            (200, "not a text page: PDF file (magic bytes)"),
+            (None, "disallowed by robots.txt"),
+            (404, "HTTP 404"),
+        ],
+        key=str,
+    )
+    # the PDF served as text/html is kept in WARC only: not a document, not searchable
+    assert count(column["db"], "SELECT count(*) FROM documents_fts WHERE text LIKE '%PDF%'") == 0
 
 
 @pytest.fixture

@@ -185,14 +185,29 @@ def status(db_path: str) -> None:
     finally:
         db.close()
     click.echo(
-        f"{'site':22s} {'last run':25s} {'result':7s} {'new':>4s} {'chg':>4s} {'docs':>5s}  alerts"
+        f"{'site':22s} {'last run':25s} {'result':11s} {'new':>4s} {'chg':>4s} {'docs':>5s} "
+        f"{'errors':>9s} {'robots':>6s}  alerts"
     )
     for row in rows:
+        errors = f"{row['page_errors'] or 0}/{row['attempts']}" if row["attempts"] else "-"
         click.echo(
-            f"{row['site']:22s} {row['last_run'] or '-':25s} {row['status']:7s} "
-            f"{row['new'] or 0:4d} {row['changed'] or 0:4d} {row['documents']:5d}  "
-            f"{row['reasons'] or '-'}"
+            f"{row['site']:22s} {row['last_run'] or '-':25s} {_result(row):11s} "
+            f"{row['new'] or 0:4d} {row['changed'] or 0:4d} {row['documents']:5d} "
+            f"{errors:>9s} {row['robots_disallowed'] or 0:6d}  {row['reasons'] or '-'}"
         )
+
+
+def _result(row: dict) -> str:
+    """A run's status; a "running" one whose process is gone is a crawl that was killed."""
+    if row["status"] != "running" or not row["pid"]:
+        return row["status"]
+    try:
+        os.kill(row["pid"], 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return "killed"
+    except PermissionError:  # alive, another user's
+        pass
+    return "running"
 
 
 @cli.command()

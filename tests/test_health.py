@@ -224,3 +224,22 @@ def test_status_rules():
 def test_top_causes_are_ordered_and_limited():
     causes = {"a": 1, "b": 5, "c": 3, "d": 2}
     assert top_causes({"error_causes": json.dumps(causes)}) == "5 × b, 3 × c, 2 × d"
+
+
+def test_a_dropped_page_is_logged_by_url_and_reason_never_dumped(site):
+    article = site["root"] / DEMO_GOV_ARTICLES[0].lstrip("/")
+    marker = "SECRET-BODY-MARKER-" * 200
+    article.write_text(
+        f"<html><head><script>var x = '{marker}';</script></head><body></body></html>",
+        encoding="utf-8",
+    )
+    result = crawl(site)
+    log_file = next((site["db"].parent / "logs").glob("crawl-*.log"))
+    log = log_file.read_text(encoding="utf-8")
+    url = site["base_url"] + DEMO_GOV_ARTICLES[0]
+    assert f"Dropped {url}: no text extracted" in log
+    assert "SECRET-BODY-MARKER" not in log + result.stdout + result.stderr
+    assert "'body':" not in log
+    # remembered, so that it does not count as new on every run
+    dead = query_archive(site["db"], "SELECT url, reason FROM dead_links")
+    assert dead == [(url, "no text extracted")]

@@ -19,7 +19,7 @@ import pytest
 
 from crawler.demo import DEMO_URL_VARIABLE, SiteControls, serve_directory
 from tests.column_site import article_path, build_column, column_config
-from tests.helpers import query_archive
+from tests.helpers import harvest, query_archive
 
 pytestmark = pytest.mark.e2e
 
@@ -114,6 +114,8 @@ def test_first_crawl_killed_at_a_random_moment_is_finished_by_one_plain_crawl(co
     assert count(column["db"], "SELECT count(*) FROM documents") < len(column["expected"]), (
         f"the kill (after {stored_at_kill} documents) came too late"
     )
+    status = harvest("status", "--db", str(column["db"]))
+    assert status.stdout.splitlines()[1].split()[2] == "killed", status.stdout
 
     result = crawl(column)
     assert result.returncode == 0, result.stderr

@@ -91,6 +91,13 @@ _SPACE = re.compile(r"\s+")
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
 # Why a request got no answer, as the terminal and the run's error causes say it.
 _FAILURE_NAMES = {
+    # Scrapy's own (2.13+) and Twisted's names for the same failures
+    "DownloadTimeoutError": "timeout",
+    "DownloadConnectionRefusedError": "connection refused",
+    "CannotResolveHostError": "DNS lookup failed",
+    "DownloadFailedError": "download failed",
+    "DownloadCancelledError": "download cancelled",
+    "ResponseDataLossError": "response cut short",
     "TimeoutError": "timeout",
     "TCPTimedOutError": "timeout",
     "DNSLookupError": "DNS lookup failed",

@@ -346,11 +346,13 @@ def check_run(db: sqlite_utils.Database, run_id: int) -> list[Alert]:
 
 
 def status_table(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """One row per site seen in ``runs``: its last run, result, documents and open alerts."""
+    """One row per site seen in ``runs``: its last run, result, documents, errors (failed
+    of answered requests), robots.txt refusals and the alerts of that run."""
     return list(
         db.query(
             """
-            SELECT r.site, r.finished AS last_run, r.status,
+            SELECT r.site, coalesce(r.finished, r.started) AS last_run, r.status, r.pid,
+                   r.finish_reason, r.attempts, r.page_errors, r.robots_disallowed,
                    r.documents_new AS new, r.documents_changed AS changed,
                    (SELECT count(*) FROM sources s WHERE s.site = r.site) AS documents,
                    r.alerts AS alerts,

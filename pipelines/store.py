@@ -4,8 +4,10 @@ In:  a fully processed item (extracted, normalised, with its dedup key).
 Out: rows in ``documents`` / ``sources`` / ``document_versions``
      (:func:`crawler.storage.pages.store_pages`), near-duplicate links and clusters
      (:class:`pipelines.dedup.index.NearDuplicateIndex`, in the same transaction), the page
-     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz``, and at spider close a ``runs``
-     row checked against the site's recent runs (:mod:`crawler.storage.runs`). Known pages
+     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz``, a ``runs`` row written when the
+     spider opens and completed and checked against the site's recent runs when it closes
+     (:mod:`crawler.storage.runs`), the links of a completed walk and the dead links
+     (:mod:`crawler.storage.walks`). Known pages
      that answered 304 arrive as the ``page_not_modified`` signal, not as items.
 
 Items are buffered and written in batches of ``HARVEST_BATCH_SIZE``, each batch one

@@ -3,16 +3,14 @@ database, one on a read-only file system, a locked one; never a traceback."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import subprocess
 
 import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
 from crawler.storage import StorageError, connect, storage_cause, storage_error
+from tests.helpers import mounted_tmpfs, remount
 
 COMMANDS = [
     ["status"],
@@ -44,24 +42,11 @@ def test_a_corrupt_archive_is_one_line(tmp_path, command):
 @pytest.fixture
 def read_only_archive(tmp_path):
     """An archive on a tmpfs remounted read-only (root only)."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a read-only tmpfs needs root")
-    mount_point = tmp_path / "ro"
-    mount_point.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "ro", "8m") as mount_point:
         db = mount_point / "harvest.db"
         connect(db).close()
-        subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+        remount(mount_point, "ro")
         yield db
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c[0] != "export"], ids=lambda c: c[0])
@@ -113,24 +98,20 @@ def test_os_errors_become_causes():
 
 
 @pytest.mark.e2e
-def test_the_demo_refuses_another_port_instead_of_changing_its_urls(tmp_path):
+def test_the_demo_refuses_another_port_instead_of_changing_its_urls(tmp_path, monkeypatch):
     import socket
 
-    from crawler.demo import DEMO_PORT
+    import crawler.demo
 
-    blocker = socket.socket()
-    try:
-        blocker.bind(("127.0.0.1", DEMO_PORT))
+    with socket.socket() as blocker:  # the demo's port, taken (a free one, so tests never clash)
+        blocker.bind(("127.0.0.1", 0))
         blocker.listen()
-    except OSError:
-        pass  # taken already: the demo must refuse all the same
-    try:
+        port = blocker.getsockname()[1]
+        monkeypatch.setattr(crawler.demo, "DEMO_PORT", port)
         result = run("demo", "--db", str(tmp_path / "harvest.db"))
-    finally:
-        blocker.close()
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"Error: the demo site needs port {DEMO_PORT}: 127.0.0.1:{DEMO_PORT} is in use "
+        f"Error: the demo site needs port {port}: 127.0.0.1:{port} is in use "
         "(Address already in use); stop what uses it (the demo's archive rows carry its URLs, "
         "so it never moves to another port)"
     ]

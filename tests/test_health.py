@@ -7,35 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 
 import pytest
 
-from crawler.demo import DEMO_SITE, DEMO_URL_VARIABLE, SiteControls, serve_directory
+from crawler.demo import DEMO_URL_VARIABLE
 from crawler.storage.runs import Alert, assess, run_status, top_causes
-from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_config, query_archive
+from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_site, query_archive
 
 INDEX = "/gov/kjj/index.html"
 
 
 @pytest.fixture
 def site(tmp_path):
-    root = tmp_path / "site"
-    shutil.copytree(DEMO_SITE, root)
-    config = tmp_path / "config.yaml"
-    demo_gov_config(config)
-    controls = SiteControls()
-    with serve_directory(root, controls=controls) as base_url:
-        yield {
-            "root": root,
-            "controls": controls,
-            "config": config,
-            "base_url": base_url,
-            "db": tmp_path / "archive" / "harvest.db",
-        }
+    with demo_gov_site(tmp_path) as served_site:
+        yield served_site
 
 
 def crawl(site, *args: str, base_url: str | None = None) -> subprocess.CompletedProcess[str]:

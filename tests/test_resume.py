@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 
 from crawler.demo import DEMO_URL_VARIABLE, SiteControls, serve_directory
 from tests.column_site import article_path, build_column, column_config
-from tests.helpers import harvest, query_archive
+from tests.helpers import harvest, mounted_tmpfs, query_archive, remount
 
 pytestmark = pytest.mark.e2e
 
@@ -184,21 +183,8 @@ def test_an_incremental_run_after_a_completed_walk_reads_one_list_page(column):
 @pytest.fixture
 def small_disk(tmp_path):
     """A 2 MB tmpfs (the archive of the column needs about 6 MB), unmounted afterwards."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a small tmpfs needs root")
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "2m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_a_full_disk_stops_the_crawl_with_one_message_and_loses_nothing(column, small_disk):
@@ -211,7 +197,7 @@ def test_a_full_disk_stops_the_crawl_with_one_message_and_loses_nothing(column, 
     assert "Traceback" not in result.stderr
     assert query_archive(db, "PRAGMA integrity_check")[0][0] == "ok"
 
-    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    remount(small_disk, "size=64m")
     again = crawl(column, db)
     assert again.returncode == 0, again.stderr
     assert_every_article_once(column, db)

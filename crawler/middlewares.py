@@ -95,7 +95,6 @@ class WarcArchiveMiddleware:
         self.gzip_level = settings.getint("HARVEST_WARC_GZIP_LEVEL", 6)
         self.revisits = settings.getbool("HARVEST_WARC_REVISITS", True)
         self.writer: WarcWriter | None = None
-        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -129,10 +128,11 @@ class WarcArchiveMiddleware:
         try:
             self.writer.close()
         except (OSError, sqlite3.Error) as exc:
-            error = storage_error(
-                self.writer.path or self.writer.directory, exc, "close the WARC file"
-            )
-            logger.error("%s", error, exc_info=True)
+            where = self.writer.path or self.writer.directory
+            error = storage_error(where, exc, "close the WARC file")
+            # after a storage failure that stopped the crawl, this is the same cause again
+            repeat = getattr(self.crawler, "harvest_failure", None)
+            logger.log(logging.INFO if repeat else logging.ERROR, "%s", error, exc_info=True)
         finally:
             if self.writer.payloads is not None:
                 self.writer.payloads.close()
@@ -164,11 +164,9 @@ class WarcArchiveMiddleware:
             # The archive's disk cannot take the record (full, read-only): every later write
             # would fail the same way, so the crawl stops with one message naming the cause.
             self._inc("errors")
-            if not self.stopping:
-                self.stopping = True
-                error = storage_error(
-                    self.writer.path or self.writer.directory, exc, "write WARC records"
-                )
+            if not getattr(self.crawler, "harvest_failure", None):  # said once per crawl
+                where = self.writer.path or self.writer.directory
+                error = storage_error(where, exc, "write WARC records")
                 logger.error("%s; stopping the crawl", error, exc_info=True)
                 self.crawler.harvest_failure = str(error)
                 stop_crawl(self.crawler, "storage_error")

@@ -24,7 +24,7 @@ from scrapy.settings import Settings
 from crawler.config import ResolvedSite
 from crawler.locks import SiteLock, SiteLocked
 from crawler.logformat import terminal_handler
-from crawler.storage import connect
+from crawler.storage import connect, storage_error
 from crawler.storage.runs import abandon_runs, top_causes
 
 logger = logging.getLogger(__name__)
@@ -138,11 +138,17 @@ def crawl(
                 logger.warning("%s", exc)
                 skipped.append(site.name)
                 continue
+            except OSError as exc:  # a full or read-only disk: the archive cannot be used
+                raise storage_error(lock.path, exc, "take the site lock") from None
             locks.append(lock)
             runnable.append(site)
             # Holding the lock: a run of this site still "running" belongs to a dead process.
             interrupted += abandon_runs(db, site.name)
         (last_id,) = db.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
     finally:
         db.close()
     try:

@@ -31,7 +31,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.signals import link_dead, page_not_modified
 from crawler.storage import storage_error
-from crawler.storage.crawl import crawl_connection
+from crawler.storage.crawl import crawl_connection, stop_crawl
 from crawler.storage.pages import Refetch, page_row, save_raw, store_pages, touch_unchanged
 from crawler.storage.runs import finish_run, run_row, start_run
 from crawler.storage.walks import forget_dead_links, record_dead_links, record_walk
@@ -165,15 +165,14 @@ class StorePipeline:
             write()
         except STORAGE_FAILURES as exc:
             error = storage_error(self.db_path, exc, "write to the archive")
-            self.failed = self.crawler.harvest_failure = str(error)
+            self.failed = str(error)
             self.buffer.clear()
-            logger.error(
-                "%s; stopping the crawl", error, exc_info=True, extra={"terminal": "short"}
-            )
             self.crawler.stats.inc_value("harvest/store/storage_errors")
-            engine = self.crawler.engine
-            if engine is not None and engine.spider is not None:
-                engine.close_spider(engine.spider, "storage_error")
+            if getattr(self.crawler, "harvest_failure", None):
+                return False  # the crawl is already stopping for this cause: said once
+            self.crawler.harvest_failure = self.failed
+            logger.error("%s; stopping the crawl", error, exc_info=True)
+            stop_crawl(self.crawler, "storage_error")
             return False
         return True
 

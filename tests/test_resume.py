@@ -44,8 +44,8 @@ def column(tmp_path):
         }
 
 
-def start(column, db: Path | None = None) -> subprocess.Popen[str]:
-    command = [
+def start_command(column, db: Path | None = None) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "crawler.cli",
@@ -55,6 +55,10 @@ def start(column, db: Path | None = None) -> subprocess.Popen[str]:
         "--db",
         str(db or column["db"]),
     ]
+
+
+def start(column, db: Path | None = None) -> subprocess.Popen[str]:
+    command = start_command(column, db)
     env = {**os.environ, DEMO_URL_VARIABLE: column["base_url"]}
     return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -196,6 +200,16 @@ def test_a_full_disk_stops_the_crawl_with_one_message_and_loses_nothing(column, 
     assert len(lines) <= 12, lines  # a few clear lines, not a dump
     assert "Traceback" not in result.stderr
     assert query_archive(db, "PRAGMA integrity_check")[0][0] == "ok"
+    # what cron would mail from a run on the still-full disk: one line
+    quiet = subprocess.run(
+        [*start_command(column, db), "--quiet"],
+        env={**os.environ, DEMO_URL_VARIABLE: column["base_url"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert quiet.returncode == 1
+    assert len(quiet.stderr.splitlines()) == 1 and "the disk is full" in quiet.stderr
 
     remount(small_disk, "size=64m")
     again = crawl(column, db)

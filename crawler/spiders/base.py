@@ -51,6 +51,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -224,6 +225,7 @@ class SiteSpider(scrapy.Spider):
         if not crawler.settings.frozen:
             crawler.settings.setdict(site_settings(site), priority="spider")
         spider = super().from_crawler(crawler, *args, site=site, **kwargs)
+        crawler.signals.connect(spider.item_failed, signal=signals.item_error)
         return spider
 
     def __init__(self, *args: Any, site: ResolvedSite, **kwargs: Any) -> None:
@@ -518,6 +520,13 @@ class SiteSpider(scrapy.Spider):
             yield from numbered_listing(numbered, total)
 
     # --- failures ---------------------------------------------------------------------------
+
+    def item_failed(self, item: Any, response: Any = None, **_: Any) -> None:
+        """A page a pipeline failed on (not dropped: an error) is not stored: the walk stays
+        open so that the next run asks for it again."""
+        url = item.get("url") if hasattr(item, "get") else None
+        if url:
+            self.walk.unresolved.add(url)
 
     def request_failed(self, failure: Failure) -> None:
         """Errback of list and document requests: a robots.txt refusal is counted apart; any

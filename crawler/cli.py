@@ -6,6 +6,7 @@ Each command's docstring is its ``--help`` text.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -36,7 +37,17 @@ def db_option(must_exist: bool = False, help: str = "Archive database.") -> Call
         default=str(DEFAULT_DB),
         show_default=True,
         help=help,
+        callback=_remember_db,
     )
+
+
+DB_META = "harvest.db_path"
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Kept in the context so that an archive failure anywhere can name the file."""
+    ctx.meta[DB_META] = value
+    return value
 
 
 def _load(config_path: str | None) -> HarvestConfig:
@@ -80,20 +91,43 @@ def _run_crawl(
     if not quiet:
         for name in summary.skipped:
             click.echo(f"skipped {name}: another process is crawling it", err=True)
-    if not summary.runs or (quiet and not summary.failed_sites and not summary.alerts):
-        return 0
-    for line in summary.lines():
-        click.echo(line)
-    if summary.log_file:
-        click.echo(f"log: {summary.log_file}")
+        for run in summary.interrupted:
+            click.echo(
+                f"{run['site']}: the run started {run['started']} never finished (process "
+                f"{run['pid']} died); this run continued its walk",
+                err=True,
+            )
+        for line in summary.lines() if summary.runs else ():
+            click.echo(line)
+        if summary.log_file:
+            click.echo(f"log: {summary.log_file}")
+    # What cron mails (--quiet prints only these): alerts, and one line per failed site.
     for alert in summary.alerts:
         click.echo(f"ALERT {alert['site']}: {alert['kind']}: {alert['message']}", err=True)
-    if summary.failed_sites:
-        click.echo(f"failed sites: {', '.join(summary.failed_sites)}", err=True)
+    for line in summary.failure_lines():
+        click.echo(line, err=True)
     return 1 if summary.failed_sites or summary.alerts else 0
 
 
-@click.group()
+class HarvestGroup(click.Group):
+    """Every command's archive failure (full disk, read-only, locked or corrupt database) is
+    one line naming the file and the cause, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        import sqlite3
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:
+            from crawler.storage import storage_error
+
+            db_path = ctx.meta.get(DB_META, DEFAULT_DB)
+            raise click.ClickException(str(storage_error(db_path, exc))) from None
+
+
+@click.group(cls=HarvestGroup)
 @click.version_option(package_name="harvest")
 def cli() -> None:
     """harvest: crawl Chinese government and document-sharing sites into a SQLite archive."""
@@ -151,14 +185,29 @@ def status(db_path: str) -> None:
     finally:
         db.close()
     click.echo(
-        f"{'site':22s} {'last run':25s} {'result':7s} {'new':>4s} {'chg':>4s} {'docs':>5s}  alerts"
+        f"{'site':22s} {'last run':25s} {'result':11s} {'new':>4s} {'chg':>4s} {'docs':>5s} "
+        f"{'errors':>9s} {'robots':>6s}  alerts"
     )
     for row in rows:
+        errors = f"{row['page_errors'] or 0}/{row['attempts']}" if row["attempts"] else "-"
         click.echo(
-            f"{row['site']:22s} {row['last_run'] or '-':25s} {row['status']:7s} "
-            f"{row['new'] or 0:4d} {row['changed'] or 0:4d} {row['documents']:5d}  "
-            f"{row['reasons'] or '-'}"
+            f"{row['site']:22s} {row['last_run'] or '-':25s} {_result(row):11s} "
+            f"{row['new'] or 0:4d} {row['changed'] or 0:4d} {row['documents']:5d} "
+            f"{errors:>9s} {row['robots_disallowed'] or 0:6d}  {row['reasons'] or '-'}"
         )
+
+
+def _result(row: dict) -> str:
+    """A run's status; a "running" one whose process is gone is a crawl that was killed."""
+    if row["status"] != "running" or not row["pid"]:
+        return row["status"]
+    try:
+        os.kill(row["pid"], 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return "killed"
+    except PermissionError:  # alive, another user's
+        pass
+    return "running"
 
 
 @cli.command()
@@ -214,9 +263,23 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
 @db_option()
 def demo(db_path: str) -> None:
     """Serve the bundled demo website on 127.0.0.1, crawl it into the archive, stop, summarise."""
-    from crawler.demo import DEMO_CONFIG, DEMO_PORT, DEMO_SITE, DEMO_URL_VARIABLE, serve_directory
+    from crawler.demo import (
+        DEMO_CONFIG,
+        DEMO_PORT,
+        DEMO_SITE,
+        DEMO_URL_VARIABLE,
+        PortTaken,
+        serve_directory,
+    )
 
-    with serve_directory(port=DEMO_PORT) as base_url:
+    with contextlib.ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(serve_directory(port=DEMO_PORT))
+        except PortTaken as exc:
+            raise click.ClickException(
+                f"the demo site needs port {DEMO_PORT}: {exc.strerror} (the demo's archive "
+                "rows carry its URLs, so it never moves to another port)"
+            ) from None
         click.echo(
             f"demo site: {base_url}/ (three sites: a government column, two doc-share sites)"
         )
@@ -326,6 +389,18 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
         click.echo(line)
 
 
+def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--since`` checked before anything is opened: an ISO 8601 date or time, as UTC."""
+    from crawler.browse.export import ExportError, normalise_since
+
+    try:
+        return normalise_since(value) if value is not None else None
+    except ExportError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 date or time (2026-11-01, 2026-11-01T08:00:00+08:00)"
+        ) from None
+
+
 @cli.command("export")
 @click.option(
     "--after-change",
@@ -335,7 +410,11 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
 @click.option(
     "--after-id", type=click.IntRange(min=0), default=0, help="Documents with an id above N."
 )
-@click.option("--since", help="Documents first seen at or after this ISO 8601 date or time.")
+@click.option(
+    "--since",
+    callback=_since,
+    help="Documents first seen at or after this ISO 8601 date or time (UTC unless it names a zone).",
+)
 @click.option("--site", help="Only documents with a source on this site.")
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
@@ -362,17 +441,18 @@ def export_command(
     or time (UTC unless it names a zone) and compares when a text was first fetched. Records
     follow crawler/browse/schemas/export-v2.schema.json; CSV starts with a BOM unless --no-bom.
     """
-    from crawler.browse.export import Cursor, ExportError, export
+    from crawler.browse.export import Cursor, ExportError, export, export_to_file
 
     cursor = Cursor(after_change=after_change, after_id=after_id, since=since, site=site)
     try:
-        if output:
-            with open(output, "w", encoding="utf-8", newline="") as out:
-                count, following = export(db_path, out, fmt, cursor, bom=not no_bom)
+        if output:  # through a temporary file: a failed export leaves no half-written file
+            count, following = export_to_file(db_path, output, fmt, cursor, bom=not no_bom)
         else:
             count, following = export(db_path, sys.stdout, fmt, cursor, bom=not no_bom)
     except ExportError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{output}: cannot write the export: {exc.strerror}") from None
     option = "--after-change" if after_change is not None else "--after-id"
     click.echo(f"exported {count} records; next: {option} {following}", err=True)
 

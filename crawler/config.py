@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -29,6 +31,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from crawler import settings as defaults
 from crawler.spiders import FAMILIES
@@ -151,9 +154,13 @@ def cron_trigger(expression: str, timezone: Any = None, jitter: int | None = Non
 
 def _check_cron(expression: str) -> str:
     try:
-        cron_trigger(expression)
+        trigger = cron_trigger(expression, timezone=UTC)
     except ValueError as exc:
         raise ValueError(f"bad cron expression {expression!r}: {exc}") from None
+    # APScheduler accepts dates that do not exist (day 30 of February): such a site would
+    # silently never be crawled.
+    if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise ValueError(f"cron expression {expression!r} never fires (no such date)")
     return expression
 
 
@@ -248,6 +255,25 @@ class Site(_Strict):
     def _schedule(cls, value: str | None) -> str | None:
         return None if value is None else _check_cron(value)
 
+    @model_validator(mode="after")
+    def _start_urls_inside_allowed_domains(self) -> Site:
+        for url in self.start_urls:
+            host = (urlsplit(url).hostname or "").lower()
+            if not any(_inside(host, domain) for domain in self.allowed_domains):
+                raise PydanticCustomError(
+                    "outside_domains",
+                    "start URL {url} is outside allowed_domains ({domains}): it would be "
+                    "dropped as offsite",
+                    {"url": url, "domains": ", ".join(self.allowed_domains)},
+                )
+        return self
+
+
+def _inside(host: str, domain: str) -> bool:
+    """Scrapy's offsite rule: the domain itself or any of its subdomains."""
+    domain = domain.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
+
 
 class ResolvedSite(_Strict):
     """A site with its defaults merged in: what spiders and the scheduler read."""
@@ -326,21 +352,33 @@ class HarvestConfig(_Strict):
         return [s for s in self.sites if s.enabled]
 
 
-def _expand_env(value: Any, where: str) -> Any:
+def _expand_env(value: Any, where: str, trail: tuple[str, ...] = ()) -> Any:
+    """``${VAR}`` replaced from the environment; an unset one names the site and field."""
     if isinstance(value, str):
 
         def repl(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in os.environ:
-                raise ConfigError(f"{where}: environment variable ${{{name}}} is not set")
+                field = ".".join(trail) or "(top level)"
+                raise ConfigError(
+                    f"{where}: field {field!r}: environment variable ${{{name}}} is not set"
+                )
             return os.environ[name]
 
         return _ENV_VAR.sub(repl, value)
     if isinstance(value, list):
-        return [_expand_env(v, where) for v in value]
+        if trail == ("sites",):
+            return [_expand_site(site, where, number) for number, site in enumerate(value, 1)]
+        return [_expand_env(v, where, trail) for v in value]
     if isinstance(value, dict):
-        return {k: _expand_env(v, where) for k, v in value.items()}
+        return {k: _expand_env(v, where, (*trail, str(k))) for k, v in value.items()}
     return value
+
+
+def _expand_site(site: Any, where: str, number: int) -> Any:
+    name = site.get("name") if isinstance(site, dict) else None
+    label = name if isinstance(name, str) and "${" not in name else f"#{number}"
+    return _expand_env(site, f"{where}: site {label!r}")
 
 
 def _describe(error: ValidationError, data: dict[str, Any], path: str) -> str:
@@ -356,6 +394,8 @@ def _describe(error: ValidationError, data: dict[str, Any], path: str) -> str:
             where += f": site {name!r}"
             loc = loc[2:]
         field = ".".join(str(p) for p in loc) or "(entry)"
+        if err["type"] == "outside_domains":  # checked on the entry, about its start URLs
+            field = "start_urls"
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key"
@@ -405,6 +445,26 @@ def parse_config(data: Any, path: str = "<config>") -> HarvestConfig:
     )
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (plain YAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is given twice (lines {seen[key]} and {line}); "
+                    "only one can be meant",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> HarvestConfig:
     """Read and validate a config file (default: ``$HARVEST_CONFIG`` or ``./config.yaml``)."""
     path = Path(path or os.environ.get("HARVEST_CONFIG") or DEFAULT_CONFIG)
@@ -413,7 +473,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HarvestConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     return parse_config(data, str(path))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from crawler.storage.crawl import crawl_connection
+from crawler.storage import storage_error
+from crawler.storage.crawl import crawl_connection, stop_crawl
 from crawler.storage.warc import (
     DEFAULT_MAX_BYTES,
     LISTING_FIELDS,
@@ -125,6 +127,12 @@ class WarcArchiveMiddleware:
             return
         try:
             self.writer.close()
+        except (OSError, sqlite3.Error) as exc:
+            where = self.writer.path or self.writer.directory
+            error = storage_error(where, exc, "close the WARC file")
+            # after a storage failure that stopped the crawl, this is the same cause again
+            repeat = getattr(self.crawler, "harvest_failure", None)
+            logger.log(logging.INFO if repeat else logging.ERROR, "%s", error, exc_info=True)
         finally:
             if self.writer.payloads is not None:
                 self.writer.payloads.close()
@@ -152,10 +160,16 @@ class WarcArchiveMiddleware:
                     name: request.cb_kwargs.get(key) for key, name in LISTING_FIELDS.items()
                 },
             )
-        except OSError:
-            # The page is still crawled; the error is logged, so the run counts it.
-            logger.exception("cannot archive %s", response.url)
+        except (OSError, sqlite3.Error) as exc:
+            # The archive's disk cannot take the record (full, read-only): every later write
+            # would fail the same way, so the crawl stops with one message naming the cause.
             self._inc("errors")
+            if not getattr(self.crawler, "harvest_failure", None):  # said once per crawl
+                where = self.writer.path or self.writer.directory
+                error = storage_error(where, exc, "write WARC records")
+                logger.error("%s; stopping the crawl", error, exc_info=True)
+                self.crawler.harvest_failure = str(error)
+                stop_crawl(self.crawler, "storage_error")
             return response
         request.meta.update(location.meta())
         self._inc("revisits" if location.revisit else "responses")

@@ -35,6 +35,7 @@ from scrapy.exceptions import DropItem
 from tqdm import tqdm
 
 from crawler.items import PageItem
+from crawler.settings import DOWNLOAD_MAXSIZE
 from crawler.spiders import FAMILIES
 from crawler.storage import connect
 from crawler.storage.pages import page_row, save_raw, store_pages
@@ -96,7 +97,8 @@ class Reextractor:
         self.batch_size = batch_size
         self.payloads = PayloadIndex(self.conn)
         self.root = archive_root_of(self.db_path)
-        self.reader = WarcReader(self.root, self.payloads)
+        # the crawl's own bound on a body (crawler/settings.py), also after decompression
+        self.reader = WarcReader(self.root, self.payloads, max_bytes=DOWNLOAD_MAXSIZE)
         self.extract = ExtractPipeline()
         self.normalise = NormalisePipeline()
         # the index's own settings: re-extraction must not change the shape of the index

@@ -23,10 +23,14 @@ from scrapy.settings import Settings
 
 from crawler.config import ResolvedSite
 from crawler.locks import SiteLock, SiteLocked
-from crawler.storage import connect
-from pipelines.text import utc_now
+from crawler.logformat import terminal_handler
+from crawler.storage import connect, storage_error
+from crawler.storage.runs import abandon_runs, top_causes
 
 logger = logging.getLogger(__name__)
+
+
+RUN_FIGURES = ("pages_fetched", "documents_new", "documents_seen", "duplicates", "errors")
 
 
 @dataclass
@@ -39,23 +43,36 @@ class CrawlSummary:
     recycled_links: int = 0  # of which texts re-dated or renumbered
     skipped: list[str] = field(default_factory=list)  # sites another process was crawling
     alerts: list[dict[str, Any]] = field(default_factory=list)  # raised by these runs
+    interrupted: list[dict[str, Any]] = field(default_factory=list)  # earlier runs found dead
+    storage_failures: dict[str, str] = field(default_factory=dict)  # site -> message
 
     def total(self, key: str) -> int:
         return sum(run.get(key) or 0 for run in self.runs)
 
     @property
     def failed_sites(self) -> list[str]:
-        return [run["site"] for run in self.runs if run["status"] != "ok"]
+        return [run["site"] for run in self.runs if run["status"] == "failed"]
+
+    def failure_lines(self) -> list[str]:
+        """One line per failed site, saying why (what cron should mail with the alerts)."""
+        out = []
+        for run in self.runs:
+            if run["status"] != "failed":
+                continue
+            why = self.storage_failures.get(run["site"]) or _failure_reason(run)
+            out.append(f"FAILED {run['site']}: {why}")
+        return out
 
     def lines(self) -> list[str]:
         out = [
             f"{'site':22s} {'status':7s} {'pages':>6s} {'new':>5s} {'seen':>5s} {'dups':>5s} {'errors':>6s}"
         ]
         for run in self.runs:
+            n = {k: run.get(k) or 0 for k in RUN_FIGURES}
             out.append(
-                f"{run['site']:22s} {run['status']:7s} {run['pages_fetched']:6d} "
-                f"{run['documents_new']:5d} {run['documents_seen']:5d} {run['duplicates']:5d} "
-                f"{run['errors']:6d}"
+                f"{run['site']:22s} {run['status']:7s} {n['pages_fetched']:6d} "
+                f"{n['documents_new']:5d} {n['documents_seen']:5d} {n['duplicates']:5d} "
+                f"{n['errors']:6d}"
             )
         out.append(
             f"pages fetched: {self.total('pages_fetched')}, documents stored: "
@@ -67,6 +84,20 @@ class CrawlSummary:
             f"({self.recycled_links} recycled: same text, other years or numbers)"
         )
         return out
+
+
+def _failure_reason(run: dict[str, Any]) -> str:
+    if run.get("finish_reason") == "crashed on start":
+        return "the spider could not start (see the log)"
+    if run.get("finish_reason") == "storage_error":
+        return "the archive could not be written (see the log)"
+    if not run.get("pages_fetched"):
+        return f"no page could be fetched ({top_causes(run) or 'no answer'})"
+    if not run.get("list_pages"):
+        return f"no list page could be read ({top_causes(run) or 'no answer'})"
+    if not run.get("documents_linked"):
+        return "no document links on the list pages (first run)"
+    return f"run ended as {run.get('finish_reason') or 'unknown'} (see the log)"
 
 
 def scrapy_settings(
@@ -96,26 +127,41 @@ def crawl(
     crawling is skipped and listed in ``CrawlSummary.skipped``.
     """
     db_path = Path(db_path)
-    connect(db_path).close()  # create the schema (and fail early on a bad path) before crawling
-    locks, runnable, skipped = [], [], []
-    for site in sites:
-        lock = SiteLock(db_path.parent, site.name)
-        try:
-            lock.acquire()
-        except SiteLocked as exc:
-            logger.warning("%s", exc)
-            skipped.append(site.name)
-            continue
-        locks.append(lock)
-        runnable.append(site)
+    db = connect(db_path)  # create the schema (and fail early on a bad path) before crawling
+    locks, runnable, skipped, interrupted = [], [], [], []
     try:
-        summary = _crawl(runnable, db_path, log_dir, overrides, quiet) if runnable else None
+        for site in sites:
+            lock = SiteLock(db_path.parent, site.name)
+            try:
+                lock.acquire()
+            except SiteLocked as exc:
+                logger.warning("%s", exc)
+                skipped.append(site.name)
+                continue
+            except OSError as exc:  # a full or read-only disk: the archive cannot be used
+                raise storage_error(lock.path, exc, "take the site lock") from None
+            locks.append(lock)
+            runnable.append(site)
+            # Holding the lock: a run of this site still "running" belongs to a dead process.
+            interrupted += abandon_runs(db, site.name)
+        (last_id,) = db.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    finally:
+        db.close()
+    try:
+        summary = (
+            _crawl(runnable, db_path, log_dir, overrides, quiet, last_id) if runnable else None
+        )
     finally:
         for lock in locks:
             lock.release()
     if summary is None:
         summary = CrawlSummary(db_path=db_path, log_file=None)
     summary.skipped = skipped
+    summary.interrupted = interrupted
     return summary
 
 
@@ -125,43 +171,61 @@ def _crawl(
     log_dir: str | Path | None,
     overrides: dict[str, Any] | None,
     quiet: bool,
+    last_id: int,
 ) -> CrawlSummary:
     log_file = None
     if log_dir is not None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         log_file = Path(log_dir) / f"crawl-{stamp}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
-    started = utc_now()
+    # A log file on a full disk must not print "--- Logging error ---" with a traceback for
+    # every record: the one clear message on the terminal says what happened.
+    logging.raiseExceptions = False
     process = CrawlerProcess(scrapy_settings(db_path, log_file, overrides))
-    if log_file is not None:
-        # Scrapy logs everything to the file; the terminal gets warnings and errors only
-        # (errors only with --quiet, so that cron mails only what needs a look).
-        console = logging.StreamHandler(sys.stderr)
-        console.setLevel(logging.ERROR if quiet else logging.WARNING)
-        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logging.getLogger().addHandler(console)
+    if log_file is not None and not quiet:
+        # Scrapy logs everything to the file; the terminal gets one line per warning or error.
+        # With --quiet it gets nothing: the command prints only what cron should mail.
+        logging.getLogger().addHandler(terminal_handler(sys.stderr))
+    crawlers = {}
     for site in sites:
-        process.crawl(site.family, site=site)
+        crawlers[site.name] = process.create_crawler(site.family)
+        process.crawl(crawlers[site.name], site=site)
     process.start()
+    failures = {
+        name: crawler.harvest_failure
+        for name, crawler in crawlers.items()
+        if getattr(crawler, "harvest_failure", None)
+    }
+    summary = _summarise(sites, db_path, last_id)
+    summary.log_file = log_file
+    summary.storage_failures = failures
+    return summary
 
+
+def _summarise(sites: list[ResolvedSite], db_path: Path, last_id: int) -> CrawlSummary:
+    """The summary of the runs this crawl wrote (ids above ``last_id``)."""
     db = connect(db_path)
     try:
         names = [s.name for s in sites]
         marks = ", ".join("?" for _ in names)
         runs = list(
             db.query(
-                f"SELECT * FROM runs WHERE started >= ? AND site IN ({marks}) ORDER BY id",
-                [started, *names],
+                f"SELECT * FROM runs WHERE id > ? AND site IN ({marks}) ORDER BY id",
+                [last_id, *names],
             )
         )
-        # A site whose spider never reached the store stage (it crashed on start) has no row.
         recorded = {r["site"] for r in runs}
+        for run in runs:
+            if run["status"] == "running":  # the process could not complete its row
+                run.update(status="failed", finish_reason=run.get("finish_reason") or "unrecorded")
+        # A site whose spider never reached the store stage (it crashed on start) has no row.
         for name in names:
             if name not in recorded:
                 runs.append(
                     {
                         "site": name,
                         "status": "failed",
+                        "finish_reason": "crashed on start",
                         "pages_fetched": 0,
                         "documents_new": 0,
                         "documents_seen": 0,
@@ -170,16 +234,13 @@ def _crawl(
                     }
                 )
         run_ids = [r["id"] for r in runs if r.get("id")]
-        if run_ids:
-            marks = ", ".join("?" for _ in run_ids)
-            alerts = list(
-                db.query(
-                    f"SELECT site, kind, message FROM alerts WHERE run_id IN ({marks}) ORDER BY id",
-                    run_ids,
-                )
+        marks = ", ".join("?" for _ in run_ids)
+        alerts = list(
+            db.query(
+                f"SELECT site, kind, message FROM alerts WHERE run_id IN ({marks}) ORDER BY id",
+                run_ids,
             )
-        else:
-            alerts = []
+        )
         total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
         near, recycled = db.execute(
             "SELECT count(*), coalesce(sum(recycled), 0) FROM dedup_links"
@@ -188,7 +249,7 @@ def _crawl(
         db.close()
     return CrawlSummary(
         db_path=db_path,
-        log_file=log_file,
+        log_file=None,
         runs=runs,
         documents_total=total,
         alerts=alerts,

@@ -84,4 +84,6 @@ HARVEST_DEDUP_RECYCLED_DROP = 0.01
 HARVEST_DEDUP_MAX_CANDIDATES = 100
 
 LOG_LEVEL = "INFO"
+# Log messages name a dropped or failed item by its URL and reason, never dump its fields.
+LOG_FORMATTER = "crawler.logformat.HarvestLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -190,3 +190,32 @@ def _control_share(head: bytes) -> float:
     controls = len(_CONTROL.findall(head.decode("latin-1")))
     controls += head.count(_REPLACEMENT_UTF8) * len(_REPLACEMENT_UTF8)
     return min(1.0, controls / len(head))
+
+
+# How a kind is named in a run's records and messages.
+DESCRIPTIONS = {
+    "pdf": "PDF file",
+    "doc": "OLE2 file (DOC/XLS/WPS/PPT)",
+    "docx": "DOCX document",
+    "xlsx": "XLSX workbook",
+    "ofd": "OFD document",
+    "zip": "ZIP archive",
+    "rar": "RAR archive",
+    "7z": "7-Zip archive",
+    "gzip": "gzip data",
+    "image": "image",
+    "binary": "binary data",
+}
+
+
+def is_text_body(body: bytes, declared_type: str | None) -> tuple[bool, str]:
+    """``(True, "")`` for a body to extract as a page, else ``(False, reason)`` with a short
+    reason for the run's records, such as ``"PDF file (magic bytes)"`` or
+    ``"23% control bytes"``."""
+    found = sniff(body, declared_type)
+    if found.is_text:
+        return True, ""
+    if found.reason == "control-chars":
+        return False, f"{_control_share(body[:_HEAD]):.0%} control bytes"
+    how = "zip members" if found.reason == "zip-members" else "magic bytes"
+    return False, f"{DESCRIPTIONS[found.kind]} ({how})"

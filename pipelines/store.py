@@ -4,8 +4,10 @@ In:  a fully processed item (extracted, normalised, with its dedup key).
 Out: rows in ``documents`` / ``sources`` / ``document_versions``
      (:func:`crawler.storage.pages.store_pages`), near-duplicate links and clusters
      (:class:`pipelines.dedup.index.NearDuplicateIndex`, in the same transaction), the page
-     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz``, and at spider close a ``runs``
-     row checked against the site's recent runs (:mod:`crawler.storage.runs`). Known pages
+     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz``, a ``runs`` row written when the
+     spider opens and completed and checked against the site's recent runs when it closes
+     (:mod:`crawler.storage.runs`), the links of a completed walk and the dead links
+     (:mod:`crawler.storage.walks`). Known pages
      that answered 304 arrive as the ``page_not_modified`` signal, not as items.
 
 Items are buffered and written in batches of ``HARVEST_BATCH_SIZE``, each batch one
@@ -15,6 +17,9 @@ Writes go through the crawl's one archive connection (:mod:`crawler.storage.craw
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,16 +27,24 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
-from crawler.signals import page_not_modified
+from crawler.signals import link_dead, page_not_modified
+from crawler.storage import storage_error
 from crawler.storage.attachments import attachment_row, quality
-from crawler.storage.crawl import crawl_connection
+from crawler.storage.crawl import crawl_connection, stop_crawl
 from crawler.storage.pages import Refetch, page_row, save_raw, store_pages, touch_unchanged
-from crawler.storage.runs import record_run, run_row
+from crawler.storage.runs import finish_run, run_row, start_run
+from crawler.storage.walks import forget_dead_links, record_dead_links, record_walk
 from crawler.storage.warc import WARC_FIELDS
 from pipelines.dedup.index import NearDuplicateIndex
 from pipelines.dedup.similarity import NearDupSettings
 from pipelines.text import utc_now
+
+logger = logging.getLogger(__name__)
+
+# What a full disk, a read-only or locked or corrupt archive raises on a write.
+STORAGE_FAILURES = (sqlite3.Error, OSError)
 
 
 def files_text(record: dict[str, Any]) -> bool:
@@ -82,21 +95,32 @@ def with_attachments(row: dict[str, Any], records: list[dict[str, Any]]) -> list
 
 
 class StorePipeline:
-    """Batches items into SQLite and records the run; counts under ``harvest/store/``."""
+    """Batches items into SQLite and records the run; counts under ``harvest/store/``.
+
+    The run's row is written when the spider opens (status ``running``) and completed when it
+    closes, together with the walk it made (:mod:`crawler.storage.walks`) when that walk
+    completed. A write that fails (full disk, read-only, locked or corrupt archive) stops the
+    crawl at once with one message naming the file and the cause (finish reason
+    ``storage_error``); what was committed before stays.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
+        self.db_path = settings.get("HARVEST_DB")
         self.raw_dir = Path(settings.get("HARVEST_RAW_DIR"))
         self.batch_size = settings.getint("HARVEST_BATCH_SIZE")
         self.index = NearDuplicateIndex(NearDupSettings.from_settings(settings))
         self.buffer: list[dict[str, Any]] = []
         self.not_modified: list[tuple[str, str]] = []
+        self.dead: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.text_lengths: list[int] = []
         self.refetch = Refetch()
         self.started = utc_now()
         self.db = None
+        self.run_id: int | None = None
+        self.failed: str | None = None  # the storage failure that stopped the crawl
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -104,6 +128,8 @@ class StorePipeline:
         # The finish reason is only known once the spider has closed, after the pipelines.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.page_not_modified, signal=page_not_modified)
+        crawler.signals.connect(pipeline.link_dead, signal=link_dead)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
@@ -116,39 +142,103 @@ class StorePipeline:
             minimum=site.incremental.min_refetch_hours * 3600,
             maximum=site.incremental.max_refetch_days * 86400,
         )
+        self.guarded(lambda: setattr(self, "run_id", self._start_run(site.name)))
+
+    def _start_run(self, site: str) -> int:
+        return start_run(self.db, site, self.started, os.getpid())
 
     def process_item(self, item):
+        if self.failed:  # the crawl is stopping; the run is recorded as failed
+            return item
         adapter = ItemAdapter(item)
         row = page_row(adapter)
+        self.guarded(lambda: self._buffer(row, adapter))
+        return item
+
+    def _buffer(self, row: dict[str, Any], adapter: ItemAdapter) -> None:
         row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, adapter["site"], adapter["body"])
         self.text_lengths.append(len(row["text"] or ""))
         self.buffer.extend(with_attachments(row, adapter.get("attachments") or []))
         if len(self.buffer) >= self.batch_size:
             self.flush()
-        return item
 
     def page_not_modified(self, url: str, checked_at: str) -> None:
         self.not_modified.append((url, checked_at))
         if len(self.not_modified) >= self.batch_size:
-            self.flush()
+            self.guarded(self.flush)
+
+    def link_dead(self, link: dict[str, Any]) -> None:
+        self.dead.append(link)
+        if len(self.dead) >= self.batch_size:
+            self.guarded(self.flush)
+
+    def item_dropped(self, item, response, exception, spider=None) -> None:
+        """A page the pipelines dropped (no text in it) is remembered as a dead link."""
+        if self.failed or not isinstance(exception, DropItem):
+            return
+        adapter = ItemAdapter(item)
+        reason = str(exception).split(" from ", 1)[0][:200]
+        self.link_dead(
+            {
+                "url": adapter.get("url"),
+                "status": adapter.get("status"),
+                "reason": reason,
+                "permanent": True,
+                "checked": adapter.get("fetched_at") or utc_now(),
+                "list_url": adapter.get("list_url"),
+            }
+        )
 
     def flush(self) -> None:
         if self.not_modified:
             touch_unchanged(self.db, self.not_modified, self.refetch)
             self.not_modified.clear()
+        if self.dead:
+            record_dead_links(self.db, self.crawler.spider.site.name, self.dead)
+            self.dead.clear()
         if not self.buffer:
             return
         counts = store_pages(self.db, self.buffer, self.refetch, link=self.index)
+        stored = [row["url"] for row in self.buffer]
         self.buffer.clear()
         self.counts.update(counts)
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"harvest/store/{key}", value)
+        forget_dead_links(self.db, stored)
+
+    def guarded(self, write) -> bool:
+        """Run ``write``; on a storage failure, say so once and stop the crawl."""
+        if self.failed:
+            return False
+        try:
+            write()
+        except STORAGE_FAILURES as exc:
+            error = storage_error(self.db_path, exc, "write to the archive")
+            self.failed = str(error)
+            self.buffer.clear()
+            self.crawler.stats.inc_value("harvest/store/storage_errors")
+            if getattr(self.crawler, "harvest_failure", None):
+                return False  # the crawl is already stopping for this cause: said once
+            self.crawler.harvest_failure = self.failed
+            logger.error("%s; stopping the crawl", error, exc_info=True)
+            stop_crawl(self.crawler, "storage_error")
+            return False
+        return True
 
     def close_spider(self) -> None:
-        self.flush()
+        self.guarded(self.flush)
 
     def spider_closed(self, spider, reason: str) -> None:
-        self.flush()  # 304s signalled after the pipelines closed
+        self.guarded(self.flush)  # 304s signalled after the pipelines closed
+        if self.failed:
+            reason = "storage_error"
+        self.guarded(lambda: self._record(spider, reason))
+
+    def _record(self, spider, reason: str) -> None:
+        completed = spider.walk_completed(reason)
         stats = self.crawler.stats.get_stats()
-        run = run_row(spider.site.name, self.started, reason, stats, self.counts, self.text_lengths)
-        record_run(self.db, run)
+        run = run_row(spider.site.name, reason, stats, self.counts, self.text_lengths, completed)
+        if completed:
+            record_walk(self.db, spider.site.name, spider.walk.resolved_links(), utc_now())
+        if self.run_id is not None:
+            finish_run(self.db, self.run_id, run)

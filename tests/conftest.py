@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +14,28 @@ from scrapy.utils.test import get_crawler
 from crawler.config import parse_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# The user's own archive in the checkout: tests write only under tmp paths, never here.
-USER_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
+PROJECT_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
 
 
-def _files_under(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()
+def _archive_listing() -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(PROJECT_ARCHIVE)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in PROJECT_ARCHIVE.rglob("*")
+        if path.is_file()
+    }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def user_archive_is_left_alone() -> Iterator[None]:
-    """Fails the run (an error at the last teardown) when the tests added files to the
-    checkout's ``archive/``: a crawl, WARC writer or log that forgot its tmp path."""
-    before = _files_under(USER_ARCHIVE)
+@pytest.fixture(autouse=True, scope="session")
+def project_archive_untouched():
+    """Tests never write into the user's own archive/ (database, WARC files, logs, locks):
+    a later `harvest reextract` would turn a test's WARC records into the user's rows."""
+    before = _archive_listing()
     yield
-    gained = sorted(_files_under(USER_ARCHIVE) - before)
-    if gained:
-        shown = ", ".join(gained[:10]) + (f" and {len(gained) - 10} more" if len(gained) > 10 else "")
-        pytest.fail(f"the tests wrote into the user's {USER_ARCHIVE}: {shown}", pytrace=False)
+    after = _archive_listing()
+    changed = sorted(
+        name for name in set(before) | set(after) if before.get(name) != after.get(name)
+    )
+    assert not changed, f"tests wrote into {PROJECT_ARCHIVE}: {changed[:10]}"
 
 
 @pytest.fixture

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from scrapy import Request, Spider
 
-from crawler.demo import DEMO_CONFIG, DEMO_URL_VARIABLE
+from crawler.demo import (
+    DEMO_CONFIG,
+    DEMO_SITE,
+    DEMO_URL_VARIABLE,
+    SiteControls,
+    serve_directory,
+)
 from crawler.storage.pages import store_pages
 from pipelines.dedup.index import NearDuplicateIndex
 from pipelines.dedup.similarity import NearDupSettings
@@ -77,6 +86,49 @@ def demo_gov_config(path: Path, **defaults: Any) -> dict[str, Any]:
             data["defaults"][key] = value
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return data
+
+
+@contextlib.contextmanager
+def demo_gov_site(tmp_path: Path, **defaults: Any) -> Iterator[dict[str, Any]]:
+    """A private copy of the demo site served with test controls, and a config for demo_gov
+    (``defaults`` as for :func:`demo_gov_config`): root, controls, config, base_url, db."""
+    root = tmp_path / "site"
+    shutil.copytree(DEMO_SITE, root)
+    config = tmp_path / "config.yaml"
+    demo_gov_config(config, **defaults)
+    controls = SiteControls()
+    with serve_directory(root, controls=controls) as base_url:
+        yield {
+            "root": root,
+            "controls": controls,
+            "config": config,
+            "base_url": base_url,
+            "db": tmp_path / "archive" / "harvest.db",
+        }
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` at ``mount_point`` (a real small or read-only file system for the
+    disk-full and read-only tests); skips the test when not root or when mounting fails."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    mount_point.mkdir(exist_ok=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def remount(mount_point: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(mount_point)], check=True)
 
 
 def start_scheduler(config: Path, db: Path, base_url: str) -> subprocess.Popen[str]:

@@ -153,11 +153,48 @@ def test_every_problem_is_reported_at_once():
 def test_environment_variables(monkeypatch):
     data = copy.deepcopy(GOOD)
     data["sites"][1]["start_urls"] = ["${DEMO_BASE}/list/1.html"]
+    data["sites"][1]["allowed_domains"] = ["127.0.0.1"]
     monkeypatch.setenv("DEMO_BASE", "http://127.0.0.1:8123")
     assert parse_config(data).sites[1].start_urls == ("http://127.0.0.1:8123/list/1.html",)
     monkeypatch.delenv("DEMO_BASE")
-    with pytest.raises(ConfigError, match=r"environment variable \$\{DEMO_BASE\} is not set"):
+    with pytest.raises(ConfigError) as info:
         parse_config(data, "config.yaml")
+    assert str(info.value) == (
+        "config.yaml: site 'docs': field 'start_urls': environment variable ${DEMO_BASE} is not set"
+    )
+
+
+def test_a_start_url_outside_allowed_domains_is_refused():
+    message = bad(lambda d: d["sites"][1].update(start_urls=["https://other.example.com/a.html"]))
+    assert message == (
+        "config.yaml: site 'docs': field 'start_urls': start URL "
+        "https://other.example.com/a.html is outside allowed_domains (docs.example.com): "
+        "it would be dropped as offsite"
+    )
+    # a subdomain of an allowed domain is inside it, as for Scrapy's offsite filter
+    data = copy.deepcopy(GOOD)
+    data["sites"][1]["allowed_domains"] = ["example.com"]
+    parse_config(data, "config.yaml")
+
+
+def test_a_cron_expression_that_never_fires_is_refused():
+    message = bad(lambda d: d["sites"][1].update(schedule="0 3 30 2 *"))
+    assert message == (
+        "config.yaml: site 'docs': field 'schedule': "
+        "cron expression '0 3 30 2 *' never fires (no such date)"
+    )
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    path = tmp_path / "config.yaml"
+    text = yaml.safe_dump(GOOD, allow_unicode=True, sort_keys=False)
+    path.write_text(
+        text.replace("  family: gov\n", "  family: gov\n  family: docshare\n"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "key 'family' is given twice" in str(info.value)
+    assert str(info.value).startswith(f"{path}: not valid YAML")
 
 
 def test_unreadable_and_invalid_yaml(tmp_path):

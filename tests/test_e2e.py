@@ -194,7 +194,9 @@ def test_unreachable_site_fails_the_run_and_keeps_stored_data(crawled, tmp_path)
         env={DEMO_URL_VARIABLE: f"http://127.0.0.1:{_closed_port()}"},
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "failed sites: demo_gov" in result.stderr
+    assert "FAILED demo_gov: no page could be fetched (1 × connection refused on list pages)" in (
+        result.stderr
+    )
     assert rows(db_path, "SELECT count(*) FROM documents")[0][0] == before
     status = rows(db_path, "SELECT status, pages_fetched FROM runs ORDER BY id DESC LIMIT 1")[0]
     assert status == ("failed", 0)

@@ -14,8 +14,8 @@ import time
 import pytest
 import yaml
 
-from crawler.demo import DEMO_SITE, DEMO_URL_VARIABLE, SiteControls, serve_directory
-from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_config, query_archive
+from crawler.demo import DEMO_URL_VARIABLE
+from tests.helpers import DEMO_GOV_ARTICLES, demo_gov_site, query_archive
 
 # every test here runs crawls in processes against a local server
 pytestmark = pytest.mark.e2e
@@ -27,19 +27,9 @@ LIST_PAGES = ["/gov/kjj/index.html", "/gov/kjj/index_1.html"]
 @pytest.fixture
 def site(tmp_path):
     """A private copy of the demo site served with test controls, and a config for demo_gov."""
-    root = tmp_path / "site"
-    shutil.copytree(DEMO_SITE, root)
-    config = tmp_path / "config.yaml"
-    demo_gov_config(config, incremental={"min_refetch_hours": 0})  # every known page is due
-    controls = SiteControls()
-    with serve_directory(root, controls=controls) as base_url:
-        yield {
-            "root": root,
-            "controls": controls,
-            "config": config,
-            "base_url": base_url,
-            "db": tmp_path / "archive" / "harvest.db",
-        }
+    # every known page is due
+    with demo_gov_site(tmp_path, incremental={"min_refetch_hours": 0}) as served_site:
+        yield served_site
 
 
 def crawl(site, *args: str, wait: bool = True):

@@ -23,6 +23,7 @@ SCRAPY_GLUE = (
     "crawler.items",
     "crawler.signals",
     "crawler.runner",
+    "crawler.logformat",
     "crawler.reextract",
     "crawler.storage.crawl",
     "pipelines.store",

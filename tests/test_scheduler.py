@@ -110,7 +110,8 @@ def test_each_run_is_its_own_harvest_crawl_process():
 def test_scheduler_fires_a_crawl_records_it_and_stops_on_sigterm(tmp_path):
     config, db = tmp_path / "config.yaml", tmp_path / "harvest.db"
     demo_gov_config(config, schedule="*/2 * * * * *")  # every two seconds (seconds first)
-    runs = "SELECT site, status FROM runs"
+    # a run's row is written when it starts ("running"); wait for one that finished
+    runs = "SELECT site, status FROM runs WHERE status != 'running'"
     with serve_directory() as base_url:
         scheduler = start_scheduler(config, db, base_url)
         try:

@@ -108,6 +108,22 @@ def normalise_since(value: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def export_to_file(
+    db_path: str | Path, output: str | Path, fmt: str, cursor: Cursor, **options: Any
+) -> tuple[int, int]:
+    """:func:`export` into ``output`` through a temporary file beside it, renamed over it only
+    when the export succeeded: a failed export never leaves a truncated or half-written file."""
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            result = export(db_path, out, fmt, cursor, **options)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return result
+
+
 def _open(db_path: str | Path) -> sqlite3.Connection:
     # Read-only: exporting must never change (or create) an archive.
     uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
@@ -350,4 +366,5 @@ def export(
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return count, upto if cursor.after_change is not None else last[0]
+    # never lower than the cursor passed in: an empty export hands it back unchanged
+    return count, upto if cursor.after_change is not None else max(cursor.after_id, last[0])

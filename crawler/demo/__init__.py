@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 DEMO_SITE = Path(__file__).resolve().parent / "site"
 DEMO_CONFIG = Path(__file__).resolve().parent / "config.yaml"
 DEMO_URL_VARIABLE = "HARVEST_DEMO_URL"
-# The demo tries this port first so that its URLs, and so its archive rows, stay the same
-# from one `make demo` to the next; any free port does when it is taken.
+# The demo always serves on this port: its URLs, and so its archive rows, must be the same
+# from one `make demo` to the next (on another port every page would be a new URL, refetched
+# and stored as a second source of every document). When it is taken, the demo says so.
 DEMO_PORT = 8765
 
 
@@ -99,12 +100,16 @@ class _Handler(SimpleHTTPRequestHandler):
         return super().send_head()
 
 
+class PortTaken(OSError):
+    """The demo's fixed port is in use."""
+
+
 @contextlib.contextmanager
 def serve_directory(
     root: Path = DEMO_SITE, port: int = 0, controls: SiteControls | None = None
 ) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 at ``port`` (0: a free port, or ``port`` falling back to a
-    free one when taken); yield the base URL. ``controls`` lets tests inject faults."""
+    """Serve ``root`` on 127.0.0.1 at ``port`` (0: a free port); yield the base URL. A taken
+    ``port`` raises :class:`PortTaken`. ``controls`` lets tests inject faults."""
     if not root.is_dir():
         raise FileNotFoundError(f"demo site folder not found: {root}")
     if root == DEMO_SITE:
@@ -116,8 +121,10 @@ def serve_directory(
     handler = functools.partial(handler_class, directory=str(root))
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    except OSError as exc:
+        raise PortTaken(
+            exc.errno, f"127.0.0.1:{port} is in use ({exc.strerror}); stop what uses it"
+        ) from None
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     try:

@@ -8,21 +8,34 @@ may extend :meth:`SiteSpider.pagination` (extra ways of finding the next list pa
 - links matching ``links.document`` become document requests, each carrying the list page URL,
   the link's title and the date shown next to it (into :meth:`page_item`);
 - links matching ``links.next``, or whose text is 下一页/下页/尾页/末页, or which only change a
-  ``?page=N``-style query parameter of the current page, are further pages of the same listing;
-  each is given a 0-based page index and none at or beyond ``limits.max_list_pages`` is followed;
+  ``?page=N``-style query parameter of the current page, are further pages of the same listing,
+  as are the pages a pager states (:mod:`crawler.spiders.pagers`); each is given a 0-based page
+  index, and a listing never gets more than ``limits.max_list_pages`` pages, whatever shape
+  its page parameter has (calendar archives, ``?ym=202101&page=1``);
 - links matching ``links.list`` open another listing (a category, a search), paginated afresh.
 
 Later runs are incremental (``incremental:`` in config.yaml; ``harvest crawl --full`` turns it
 off): document URLs already stored are skipped until their re-fetch time, and fetched with
 If-None-Match / If-Modified-Since when due; a 304 is reported with the ``page_not_modified``
 signal. List pages are always read, one after another, and pagination stops after
-``max_known_pages_in_a_row`` list pages that brought no new document link.
+``max_known_pages_in_a_row`` list pages that brought no link a *completed* walk has not seen
+(:mod:`crawler.storage.walks`): after a run that was killed, interrupted or cut short, the next
+one walks on past the links that run stored until it reaches what a completed walk saw. With no
+completed walk at all, every list page is read. Links known to be dead are not requested again
+before they are due, and do not count as new.
+
+A document link that gives no document (an HTTP error, robots.txt, a body that is not a text
+page, a request that finally failed) is sent as the ``link_dead`` signal. A body is checked with
+:func:`pipelines.sniff.is_text_body` before it becomes an item.
 
 Requests are deduplicated by Scrapy's dupefilter, offsite links by ``allowed_domains``. Stats go
 under ``harvest/spider/``: ``list_pages``, ``documents_linked``, ``new_documents_linked``,
-``next_pages``, ``list_links``, ``pages_beyond_limit``, ``empty_list_pages``, ``list_not_html``,
-``documents``, ``not_due``, ``conditional_requests``, ``not_modified``, ``pagination_stopped``,
-``http_error/<status>``.
+``untrusted_links``, ``next_pages``, ``list_links``, ``pages_beyond_limit``,
+``page_count_unknown``, ``empty_list_pages``, ``list_not_html``, ``documents``,
+``not_text``, ``not_due``, ``dead_links_skipped``, ``conditional_requests``, ``not_modified``,
+``pagination_stopped``, ``attempts`` (list and document requests answered or finally failed),
+``error/<cause>`` (one per failed one, e.g. ``error/HTTP 404 on document pages``),
+``robots_disallowed``, ``http_error/<status>``.
 
 Run one site: ``scrapy crawl gov -a site=NAME [-a config=FILE]`` or ``harvest crawl NAME``.
 """
@@ -31,26 +44,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.config import ResolvedSite, load_config
 from crawler.items import PageItem
-from crawler.signals import page_not_modified
+from crawler.signals import link_dead, page_not_modified
 from crawler.spiders import FAMILIES
 from crawler.spiders.attachment_links import AttachmentLink, attachment_links
+from crawler.spiders.pagers import (
+    PAGE_QUERY,
+    numbered_listing,
+    page_count_in_text,
+    page_index,
+    shows_a_pager,
+)
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import known_urls
+from crawler.storage.walks import GIVE_UP_ATTEMPTS, WalkState, load_walk_state
 from crawler.storage.warc import WARC_FIELDS
+from pipelines.sniff import is_text_body
 from pipelines.text import parse_date, utc_now
+
+__all__ = ["Link", "SiteSpider", "page_index", "site_settings"]
 
 STATS = "harvest/spider"
 
@@ -58,13 +83,31 @@ STATS = "harvest/spider"
 NEXT_TEXTS = frozenset(
     {"下一页", "下页", "后页", "尾页", "末页", "最后一页", "next", ">", ">>", "»"}
 )
-# Query parameters that number list pages (1-based on every site seen).
-_PAGE_QUERY = re.compile(r"^(?:page|pageno|pagenum|pageindex|p|pn)$", re.IGNORECASE)
-# TRS-style file suffixes: index_3.html is the 4th page (index.html the 1st).
-_TRS_SUFFIX = re.compile(r"/index_(\d+)\.s?html?$")
-# Other numbered files: list_2.html, column-index-2.shtml are the 2nd page.
-_NUMBERED_FILE = re.compile(r"[_-](\d+)\.s?html?$")
+LAST_TEXTS = frozenset({"尾页", "末页", "最后一页", "last", ">>|"})
+# A link with one of these texts is the page after this one, whatever number its URL carries
+# (a calendar archive's ?ym=202102&page=1 is page 1 of the next month, not page 0).
+FOLLOWING_TEXTS = frozenset({"下一页", "下页", "后页", "next", ">", "»"})
 _SPACE = re.compile(r"\s+")
+# A client error on a document link will not go away by asking again tomorrow.
+_TRANSIENT_STATUSES = frozenset({408, 425, 429})
+# Why a request got no answer, as the terminal and the run's error causes say it.
+_FAILURE_NAMES = {
+    # Scrapy's own (2.13+) and Twisted's names for the same failures
+    "DownloadTimeoutError": "timeout",
+    "DownloadConnectionRefusedError": "connection refused",
+    "CannotResolveHostError": "DNS lookup failed",
+    "DownloadFailedError": "download failed",
+    "DownloadCancelledError": "download cancelled",
+    "ResponseDataLossError": "response cut short",
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "DNSLookupError": "DNS lookup failed",
+    "ConnectionRefusedError": "connection refused",
+    "ConnectError": "cannot connect",
+    "ConnectionLost": "connection lost",
+    "ResponseNeverReceived": "no response",
+    "ResponseFailed": "response failed",
+}
 
 
 def attachment_record(
@@ -169,27 +212,36 @@ def list_date(node: Selector) -> str | None:
     return None
 
 
-def page_index(url: str) -> int | None:
-    """The 0-based position of a list page in its listing, read from its URL if it says so."""
-    parts = urlsplit(url)
-    for key, value in parse_qsl(parts.query):
-        if _PAGE_QUERY.match(key) and value.isdigit():
-            return max(int(value) - 1, 0)
-    match = _TRS_SUFFIX.search(parts.path)
-    if match:
-        return int(match.group(1))
-    match = _NUMBERED_FILE.search(parts.path)
-    if match:
-        return max(int(match.group(1)) - 1, 0)
-    return None
-
-
 def _same_page_but_query(url: str, current: str) -> bool:
     """True for ``current`` with a different page-number query parameter (``?page=2``)."""
     a, b = urlsplit(url), urlsplit(current)
     if (a.netloc, a.path) != (b.netloc, b.path):
         return False
-    return any(_PAGE_QUERY.match(key) and value.isdigit() for key, value in parse_qsl(a.query))
+    return any(PAGE_QUERY.match(key) and value.isdigit() for key, value in parse_qsl(a.query))
+
+
+def failure_cause(failure: Failure) -> str:
+    """A short name for why a request got no answer (``timeout``, ``DNS lookup failed``)."""
+    name = type(failure.value).__name__
+    return _FAILURE_NAMES.get(name, name)
+
+
+def is_robots_refusal(failure: Failure) -> bool:
+    return failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
+
+
+@dataclass
+class Walk:
+    """What this run's walk of the site has seen, for the pagination state it leaves behind."""
+
+    links: dict[str, str] = field(default_factory=dict)  # document link -> its list page
+    unresolved: set[str] = field(default_factory=set)  # links that failed, to retry next run
+    list_failures: int = 0  # list pages that failed for a reason that may pass
+    listings: dict[str, set[str]] = field(default_factory=dict)  # listing -> its pages
+    beyond: set[str] = field(default_factory=set)  # list pages not followed: max_list_pages
+
+    def resolved_links(self) -> list[str]:
+        return [url for url in self.links if url not in self.unresolved]
 
 
 class SiteSpider(scrapy.Spider):
@@ -220,6 +272,7 @@ class SiteSpider(scrapy.Spider):
         if not crawler.settings.frozen:
             crawler.settings.setdict(site_settings(site), priority="spider")
         spider = super().from_crawler(crawler, *args, site=site, **kwargs)
+        crawler.signals.connect(spider.item_failed, signal=signals.item_error)
         return spider
 
     def __init__(self, *args: Any, site: ResolvedSite, **kwargs: Any) -> None:
@@ -229,28 +282,70 @@ class SiteSpider(scrapy.Spider):
         self.start_urls = list(site.start_urls)
         self.max_list_pages = site.limits.max_list_pages
         self.known: dict[str, dict[str, Any]] = {}
-        self.full = True
+        self.state = WalkState()
+        self.walk = Walk()
+        self.refetch_all = True  # --full, or nothing stored yet: fetch every document
+        self.walk_all = True  # --full, or no completed walk yet: read every list page
 
     # --- crawling ---------------------------------------------------------------------------
 
     def load_known(self) -> None:
-        """What earlier runs stored for this site; an empty archive means a full first walk."""
+        """What earlier runs stored and walked for this site; an empty archive means a full
+        first walk."""
         settings = self.crawler.settings
         db_path = settings.get("HARVEST_DB")
         if db_path and Path(db_path).exists():
-            self.known = known_urls(crawl_connection(self.crawler), self.site.name)
-        self.full = settings.getbool("HARVEST_FULL") or not self.known
+            db = crawl_connection(self.crawler)
+            self.known = known_urls(db, self.site.name)
+            self.state = load_walk_state(db, self.site.name)
+        full = settings.getbool("HARVEST_FULL")
+        self.refetch_all = full or not self.known
+        self.walk_all = full or not self.state.trusted
+        if self.known and not self.state.trusted and not full:
+            self.logger.warning(
+                "site %s: no earlier walk of this site completed; reading every list page "
+                "(stored documents are not fetched again)",
+                self.site.name,
+            )
+
+    def walk_completed(self, reason: str) -> bool:
+        """True when this run saw the whole site as far as it is configured to: it finished,
+        every list page answered and every linked document gave an answer that will not change
+        by asking again. Only then does the early stop of later runs trust what it saw."""
+        return reason == "finished" and not self.walk.list_failures and not self.walk.unresolved
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, cb_kwargs={"list_page": 0})
+            yield self.list_request(url, 0, url)
+
+    def list_request(
+        self, url: str, index: int, listing: str, known_streak: int = 0
+    ) -> scrapy.Request:
+        self.walk.listings.setdefault(listing, set()).add(url)
+        kwargs = {"list_page": index}
+        if known_streak:
+            kwargs["known_streak"] = known_streak
+        if listing != url:
+            kwargs["listing"] = listing
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            cb_kwargs=kwargs,
+            errback=self.request_failed,
+            meta={"harvest_kind": "list"},
+        )
 
     def document_request(self, url: str, **listing: Any) -> scrapy.Request | None:
         """The request for a linked document, or None when a known one is not due yet."""
+        dead = self.state.dead.get(url)
+        recheck_days = self.site.incremental.max_refetch_days
+        if dead and not self.refetch_all and not dead.due(utc_now(), recheck_days):
+            self._inc("dead_links_skipped")
+            return None
         known = self.known.get(url)
         headers = {}
-        if known and not self.full:
+        if known and not self.refetch_all:
             due = known.get("next_fetch_after")
             if due and due > utc_now():
                 self._inc("not_due")
@@ -263,11 +358,16 @@ class SiteSpider(scrapy.Spider):
                 if headers:
                     self._inc("conditional_requests")
         return scrapy.Request(
-            url, callback=self.parse_document, cb_kwargs=listing, headers=headers or None
+            url,
+            callback=self.parse_document,
+            cb_kwargs=listing,
+            headers=headers or None,
+            errback=self.request_failed,
+            meta={"harvest_kind": "document"},
         )
 
     def parse(
-        self, response: Response, list_page: int = 0, known_streak: int = 0
+        self, response: Response, list_page: int = 0, known_streak: int = 0, listing: str = ""
     ) -> Iterator[scrapy.Request]:
         """A list page: document requests, then further list pages."""
         if not self._ok(response, "list"):
@@ -283,22 +383,11 @@ class SiteSpider(scrapy.Spider):
             return
         self._inc("list_pages")
         links = self.links(response)
-        documents = [link for link in links if self.site.links.matches("document", link.url)]
-        if not documents:
-            self._inc("empty_list_pages")
-            self.logger.warning(
-                "site %s: list page without document links: %s", self.site.name, response.url
-            )
-        seen: set[str] = set()
-        new_links = 0
-        for link in documents:
-            if link.url in seen:  # a title link and a "more" link to the same document
-                continue
-            seen.add(link.url)
-            self._inc("documents_linked")
-            if link.url not in self.known:
-                new_links += 1
-                self._inc("new_documents_linked")
+        untrusted = 0
+        requests = []
+        for link in self.document_links(response, links):
+            if link.url not in self.state.trusted:
+                untrusted += 1
             request = self.document_request(
                 link.url,
                 list_url=response.url,
@@ -306,34 +395,86 @@ class SiteSpider(scrapy.Spider):
                 list_date=list_date(link.node),
             )
             if request is not None:
-                yield request
-        known_streak = 0 if new_links else known_streak + 1
-        yield from self.next_list_pages(response, links, list_page, known_streak)
-        seen.add(response.url)
+                requests.append(request)
+        yield from requests
+        if untrusted:
+            self._inc("untrusted_links", untrusted)
+        known_streak = 0 if untrusted else known_streak + 1
+        listing = listing or response.url
+        yield from self.next_list_pages(response, links, list_page, known_streak, listing)
+        yield from self.listing_links(response, links)
+
+    def document_links(self, response: Response, links: list[Link]) -> list[Link]:
+        """This list page's document links, each once, counted and remembered for the walk."""
+        documents = [link for link in links if self.site.links.matches("document", link.url)]
+        if not documents:
+            self._inc("empty_list_pages")
+            self.logger.warning(
+                "site %s: list page without document links: %s", self.site.name, response.url
+            )
+        seen: set[str] = set()
+        out = []
+        for link in documents:
+            if link.url in seen:  # a title link and a "more" link to the same document
+                continue
+            seen.add(link.url)
+            out.append(link)
+            self._inc("documents_linked")
+            if link.url not in self.known:
+                self._inc("new_documents_linked")
+            self.walk.links.setdefault(link.url, response.url)
+        return out
+
+    def listing_links(self, response: Response, links: list[Link]) -> Iterator[scrapy.Request]:
+        """Other listings this page opens (``links.list``), each paginated afresh."""
+        seen = {response.url}
         for link in links:
             if self.site.links.matches("list", link.url) and link.url not in seen:
                 seen.add(link.url)
                 self._inc("list_links")
-                yield scrapy.Request(link.url, callback=self.parse, cb_kwargs={"list_page": 0})
+                yield self.list_request(link.url, 0, link.url)
+
+    def bounded_pages(
+        self, response: Response, links: list[Link], list_page: int, listing: str
+    ) -> list[tuple[int, str]]:
+        """The pager's pages not requested yet for ``listing``, within ``max_list_pages``: by
+        their index where the URL numbers them, and by the listing's page count in any case."""
+        pages_of_listing = self.walk.listings.setdefault(listing, {listing})
+        pages: dict[str, int] = {}
+        for url, index in self.pagination(response, links, list_page):
+            if url == response.url or url in pages_of_listing:
+                continue  # pagers link the current page too; other pages list the same pages
+            pages.setdefault(url, index)
+        out = []
+        for url, index in sorted(pages.items(), key=lambda kv: kv[1]):
+            if index >= self.max_list_pages or len(pages_of_listing) >= self.max_list_pages:
+                if url not in self.walk.beyond:
+                    self.walk.beyond.add(url)
+                    self._inc("pages_beyond_limit")
+                continue
+            if self.walk_all:
+                pages_of_listing.add(url)  # reserved: the walk requests every page at once
+            out.append((index, url))
+        if list_page == 0 and not out and not pages:
+            self.pager_unread(response)
+        return out
 
     def next_list_pages(
-        self, response: Response, links: list[Link], list_page: int, known_streak: int
+        self,
+        response: Response,
+        links: list[Link],
+        list_page: int,
+        known_streak: int,
+        listing: str,
     ) -> Iterator[scrapy.Request]:
         """Requests for the further pages of this listing.
 
-        A full walk requests every page the pager shows (the dupefilter drops repeats); an
-        incremental one only the next page, and none once ``known_streak`` list pages in a row
-        brought nothing new, so a daily run over a long column reads one or two pages.
+        A full walk requests every page the pager shows; an incremental one only the next
+        page, and none once ``known_streak`` list pages in a row brought no link a completed
+        walk has not seen, so a daily run over a long column reads one or two pages.
         """
-        pages = []
-        for url, index in self.pagination(response, links, list_page):
-            if url == response.url:  # pagers link the current page too
-                continue
-            if index >= self.max_list_pages:
-                self._inc("pages_beyond_limit")
-                continue
-            pages.append((index, url))
-        if not self.full:
+        pages = self.bounded_pages(response, links, list_page, listing)
+        if not self.walk_all:
             if known_streak >= self.site.incremental.max_known_pages_in_a_row:
                 if pages:
                     self._inc("pagination_stopped")
@@ -348,15 +489,25 @@ class SiteSpider(scrapy.Spider):
             pages = [min(later)] if later else []
         for index, url in pages:
             self._inc("next_pages")
-            yield scrapy.Request(
-                url,
-                callback=self.parse,
-                cb_kwargs={"list_page": index, "known_streak": known_streak},
+            yield self.list_request(url, index, listing, known_streak)
+
+    def pager_unread(self, response: Response) -> None:
+        """A first list page that shows a pager whose pages could not be read: say so."""
+        scripts = "\n".join(response.xpath("//script/text()").getall())
+        text = clean_text(response.xpath("//body//text()[not(ancestor::script)]").getall())
+        if shows_a_pager(scripts, text):
+            self._inc("page_count_unknown")
+            self.logger.warning(
+                "site %s: list page shows a pager but its page count could not be read; "
+                "only this page is read: %s",
+                self.site.name,
+                response.url,
             )
 
     def parse_document(self, response: Response, **listing: Any) -> Iterator[PageItem]:
         """A document page: one item carrying the raw page for the pipelines."""
         if response.status == 304:  # answered our conditional request: nothing changed
+            self._inc("attempts")
             self._inc("not_modified")
             self.crawler.signals.send_catch_log(
                 page_not_modified,
@@ -364,7 +515,19 @@ class SiteSpider(scrapy.Spider):
                 checked_at=utc_now(),
             )
             return
-        if not self._ok(response, "document"):
+        if not self._ok(response, "document", listing.get("list_url")):
+            return
+        declared = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        text, why = is_text_body(response.body, declared)
+        if not text:
+            self._inc("not_text")
+            self.logger.warning(
+                "site %s: not a text page (%s), kept in WARC only: %s",
+                self.site.name,
+                why,
+                response.url,
+            )
+            self.dead_link(response.url, response.status, f"not a text page: {why}", True, listing)
             return
         self._inc("documents")
         item = self.page_item(response, **listing)
@@ -433,7 +596,13 @@ class SiteSpider(scrapy.Spider):
     def pagination(
         self, response: Response, links: list[Link], list_page: int
     ) -> Iterator[tuple[str, int]]:
-        """Further pages of this listing as ``(url, 0-based index)``; families add their own."""
+        """Further pages of this listing as ``(url, 0-based index)``; families add their own.
+
+        Pager links (``links.next``, 下一页/尾页 texts, ``?page=N`` variants of this page), and
+        when the pager states a page count (``共15页``) or links its last page (尾页), every
+        page up to it in the shape of the pager's numbered links."""
+        numbered: list[str] = []
+        last = None
         for link in links:
             if self.site.links.matches("document", link.url):
                 continue
@@ -443,8 +612,75 @@ class SiteSpider(scrapy.Spider):
                 or _same_page_but_query(link.url, response.url)
             ):
                 index = page_index(link.url)
+                if index is not None:
+                    numbered.append(link.url)
+                    if link.text.lower() in LAST_TEXTS:
+                        last = index
                 # A link that does not number its page is the one after this one.
-                yield link.url, list_page + 1 if index is None else index
+                if index is None or (link.text.lower() in FOLLOWING_TEXTS and index <= list_page):
+                    index = list_page + 1
+                yield link.url, index
+        if not numbered:
+            return
+        text = clean_text(response.xpath("//body//text()[not(ancestor::script)]").getall())
+        total = page_count_in_text(text) or (last + 1 if last is not None else None)
+        if total:
+            yield from numbered_listing(numbered, total)
+
+    # --- failures ---------------------------------------------------------------------------
+
+    def item_failed(self, item: Any, response: Any = None, **_: Any) -> None:
+        """A page a pipeline failed on (not dropped: an error) is not stored: the walk stays
+        open so that the next run asks for it again."""
+        url = item.get("url") if hasattr(item, "get") else None
+        if url:
+            self.walk.unresolved.add(url)
+
+    def request_failed(self, failure: Failure) -> None:
+        """Errback of list and document requests: a robots.txt refusal is counted apart; any
+        other failure (after the retries) is an error of the run, one line on the terminal."""
+        request = failure.request
+        kind = request.meta.get("harvest_kind", "document")
+        listing = request.cb_kwargs
+        if is_robots_refusal(failure):
+            self._inc("robots_disallowed")
+            if kind == "document":
+                self.dead_link(request.url, None, "disallowed by robots.txt", True, listing)
+            return
+        cause = failure_cause(failure)
+        self._inc("attempts")
+        self._inc(f"error/{cause} on {kind} pages")
+        self.logger.warning("site %s: %s on %s page %s", self.site.name, cause, kind, request.url)
+        if kind == "list":
+            self.walk.list_failures += 1
+        else:
+            self.dead_link(request.url, None, cause, False, listing)
+
+    def dead_link(
+        self,
+        url: str,
+        status: int | None,
+        reason: str,
+        permanent: bool,
+        listing: dict[str, Any],
+    ) -> None:
+        """Report a document link that gave no document; a failure that may pass keeps the
+        walk open (the next run tries again) until it has failed often enough."""
+        previous = self.state.dead.get(url)
+        attempts = (previous.attempts if previous else 0) + 1
+        if not permanent and attempts < GIVE_UP_ATTEMPTS:
+            self.walk.unresolved.add(url)
+        self.crawler.signals.send_catch_log(
+            link_dead,
+            link={
+                "url": url,
+                "status": status,
+                "reason": reason,
+                "permanent": permanent,
+                "checked": utc_now(),
+                "list_url": listing.get("list_url"),
+            },
+        )
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -460,15 +696,25 @@ class SiteSpider(scrapy.Spider):
             found.append(Link(url=url, text=text.strip(), node=node))
         return found
 
-    def _ok(self, response: Response, kind: str) -> bool:
+    def _ok(self, response: Response, kind: str, list_url: str | None = None) -> bool:
         # The project lets every status through (HTTPERROR_ALLOW_ALL) so that errors are seen
         # here and counted per site instead of vanishing in a middleware.
+        self._inc("attempts")
         if response.status == 200:
             return True
         self._inc(f"http_error/{response.status}")
+        self._inc(f"error/HTTP {response.status} on {kind} pages")
         self.logger.warning(
             "site %s: HTTP %s on %s page %s", self.site.name, response.status, kind, response.url
         )
+        transient = response.status >= 500 or response.status in _TRANSIENT_STATUSES
+        if kind == "list":
+            self.walk.list_failures += transient
+        else:
+            reason = f"HTTP {response.status}"
+            self.dead_link(
+                response.url, response.status, reason, not transient, {"list_url": list_url}
+            )
         return False
 
     def _inc(self, key: str, count: int = 1) -> None:

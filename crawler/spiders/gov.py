@@ -8,43 +8,13 @@ from collections.abc import Iterator
 from scrapy.http import HtmlResponse, Response
 
 from crawler.spiders.base import Link, SiteSpider
+from crawler.spiders.pagers import jcms_listing, trs_listing, trs_page_url, trs_pages
 
-# createPageHTML(2, 0, "index", "html") and the newer createPageHTML("page_div", 2, 0, "index",
-# "html", 20): total pages, current page (0-based), file prefix, extension.
-_CREATE_PAGE_HTML = re.compile(r"createPageHTML\s*\(([^)]*)\)")
-_JS_ARG = re.compile(r"""\s*(?:(\d+)|["']([^"']*)["'])\s*""")
-# Older templates only set a page-count variable next to their own pager script.
-_COUNT_VARIABLE = re.compile(r"\b(?:countPage|totalPage|pageCount)\s*=\s*(\d+)")
-_TRS_LIST_FILE = re.compile(r"(?P<prefix>[A-Za-z]+)(?:_\d+)?\.(?P<ext>s?html?)$")
+__all__ = ["GovSpider", "trs_page_url", "trs_pages"]
+
 # Hanweb JCMS lists carry their rows as HTML inside <script type="text/xml"> records, not as
 # links of the page itself.
 _HANWEB_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
-
-
-def trs_pages(script: str) -> tuple[int, int, str, str] | None:
-    """``(total, current, prefix, extension)`` from the text around a ``createPageHTML`` call."""
-    match = _CREATE_PAGE_HTML.search(script)
-    if not match:
-        return None
-    numbers: list[int] = []
-    strings: list[str] = []
-    for arg in match.group(1).split(","):
-        parsed = _JS_ARG.fullmatch(arg)
-        if not parsed:
-            return None  # a variable or an expression: not the static call we can read
-        if parsed.group(1) is not None:
-            numbers.append(int(parsed.group(1)))
-        elif numbers:  # strings before the numbers are a container id, not the file name
-            strings.append(parsed.group(2))
-    if len(numbers) < 2:
-        return None
-    prefix, ext = (strings + ["index", "html"][len(strings) :])[:2]
-    return numbers[0], numbers[1], prefix, ext
-
-
-def trs_page_url(index: int, prefix: str, ext: str) -> str:
-    """The file of page ``index`` (0-based) in a TRS column: index.html, index_1.html, ..."""
-    return f"{prefix}.{ext}" if index == 0 else f"{prefix}_{index}.{ext}"
 
 
 class GovSpider(SiteSpider):
@@ -102,21 +72,13 @@ class GovSpider(SiteSpider):
     ) -> Iterator[tuple[str, int]]:
         yield from super().pagination(response, links, list_page)
         scripts = "\n".join(response.xpath("//script/text()").getall())
-        pages = trs_pages(scripts)
-        if pages is None:
-            count = _COUNT_VARIABLE.search(scripts)
-            file = _TRS_LIST_FILE.search(response.url.split("?", 1)[0])
-            if not (count and file):
-                return
-            pages = (int(count.group(1)), list_page, file["prefix"], file["ext"])
-        total, _current, prefix, ext = pages
-        if total > self.max_list_pages:
+        pages = trs_listing(scripts, response.url, list_page) or jcms_listing(scripts, response.url)
+        if pages and len(pages) > self.max_list_pages:
             self.logger.info(
                 "site %s: column has %d list pages, reading the first %d",
                 self.site.name,
-                total,
+                len(pages),
                 self.max_list_pages,
             )
-        # Every page is listed from any page; the dupefilter drops the ones already requested.
-        for index in range(total):
-            yield response.urljoin(trs_page_url(index, prefix, ext)), index
+        # Every page is listed from any page; the walk requests each once.
+        yield from pages or ()

@@ -18,6 +18,8 @@ read alongside it.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -33,6 +35,62 @@ CACHE_KIB = 64 * 1024
 
 class StorageError(RuntimeError):
     """The archive cannot be opened or written; the message names the file and the cause."""
+
+
+# (what SQLite or the OS says, what it means for the user); checked in order.
+_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("database or disk is full", "no space left"), "the disk is full"),
+    (("readonly", "read-only"), "the archive is read-only"),
+    (
+        ("database is locked", "database table is locked", "busy"),
+        "the database is locked by another process",
+    ),
+    (("not a database", "malformed", "corrupt"), "the database file is corrupt"),
+    (("unable to open",), "the database file cannot be opened"),
+    (("disk i/o error",), "disk I/O error (is the disk full or failing?)"),
+)
+_MAYBE_READ_ONLY = frozenset(
+    {
+        "the archive is read-only",
+        "the database file cannot be opened",
+        "disk I/O error (is the disk full or failing?)",
+    }
+)
+_ERRNO_CAUSES = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the archive is on a read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def storage_cause(exc: BaseException) -> str:
+    """What a write or open failure means, in a few words (``the disk is full``)."""
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_CAUSES:
+        return _ERRNO_CAUSES[exc.errno]
+    text = str(exc).lower()
+    for needles, cause in _CAUSES:
+        if any(needle in text for needle in needles):
+            return cause
+    return str(exc) or type(exc).__name__
+
+
+def _read_only(path: Path) -> bool:
+    """SQLite says "unable to open" or "readonly" for a file it may not write; the file
+    system says which (``access`` reports a read-only mount even to root)."""
+    existing = path if path.exists() else path.parent
+    return existing.exists() and not (
+        os.access(existing, os.W_OK) and os.access(existing.parent, os.W_OK)
+    )
+
+
+def storage_error(path: str | Path, exc: BaseException, doing: str = "") -> StorageError:
+    """A :class:`StorageError` naming ``path`` and the cause of ``exc`` in one line."""
+    cause = storage_cause(exc)
+    if cause in _MAYBE_READ_ONLY and _read_only(Path(path)):
+        cause = "the archive is read-only (file system or permissions)"
+    return StorageError(f"{path}: cannot {doing or 'use the archive'}: {cause}")
 
 
 def configure(conn: sqlite3.Connection) -> None:
@@ -58,8 +116,8 @@ def connect(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:
         configure(conn)
         db = sqlite_utils.Database(conn)
         ensure_schema(db)
-    except (sqlite3.DatabaseError, OSError) as exc:
-        raise StorageError(f"{path}: cannot open the archive database: {exc}") from None
+    except (sqlite3.Error, OSError) as exc:
+        raise storage_error(path, exc, "open the archive database") from None
     return db
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.storage import DEFAULT_DB, connect
 
@@ -23,3 +24,12 @@ def crawl_connection(crawler: Any) -> sqlite_utils.Database:
         crawler.harvest_db = db
         crawler.signals.connect(db.close, signal=signals.engine_stopped, weak=False)
     return db
+
+
+def stop_crawl(crawler: Any, reason: str) -> None:
+    """Close the crawl's spider with ``reason`` (a write to the archive failed: going on would
+    only fail again, and a full disk fills the log with the same error)."""
+    engine = getattr(crawler, "engine", None)
+    if engine is None or engine.spider is None:
+        return
+    crawler.harvest_stopping = deferred_from_coro(engine.close_spider_async(reason=reason))

@@ -20,6 +20,11 @@ Tables (Datasette's metadata.yml describes each column to readers):
                        ``clusters`` is a view over it.
 ``warc_payloads``      payload digest -> first WARC record holding it (revisit records).
 ``reextract_checkpoints``  where a ``harvest reextract`` run got to.
+``walked_links``       document links seen on list pages by a *completed* walk of a site:
+                       the only links the incremental early stop trusts
+                       (:mod:`crawler.storage.walks`).
+``dead_links``         document links that gave no document (404, robots.txt, a binary body,
+                       a server error), with the status, the reason and when.
 
 :func:`ensure_schema` creates what is missing and then runs, in order, each migration whose
 number is above the archive's ``PRAGMA user_version``. Nothing is ever dropped that holds data
@@ -122,6 +127,14 @@ RUN_COLUMNS: dict[str, type] = {
     "duration_seconds": float,
     "alerts": int,
     "stats": str,
+    # added by migration 3 (crawls that always finish, honest health)
+    "pid": int,  # the crawling process; a row left "running" by a dead one becomes "interrupted"
+    "walk_complete": int,  # 1: every list page read and every linked document resolved
+    "truncated": int,  # 1: cut by max_pages or max_list_pages
+    "robots_disallowed": int,  # requests robots.txt forbade (not errors)
+    "attempts": int,  # list and document requests that got an answer or finally failed
+    "page_errors": int,  # of which failed: an HTTP error status or no answer at all
+    "error_causes": str,  # JSON: {"HTTP 404 on document pages": 12, ...}
 }
 
 ATTACHMENT_COLUMNS: dict[str, type] = {
@@ -377,6 +390,42 @@ def _change_feed(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO changes (document_id, kind) SELECT id, 'document' FROM documents")
 
 
+_WALK_TABLES = """
+CREATE TABLE IF NOT EXISTS walked_links (
+    site TEXT NOT NULL,
+    url TEXT NOT NULL,
+    walked TEXT NOT NULL,
+    PRIMARY KEY (site, url)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_links (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    status INTEGER,
+    reason TEXT NOT NULL,
+    permanent INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_checked TEXT NOT NULL,
+    list_url TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_dead_links_site ON dead_links(site)
+"""
+
+
+def _pagination_state(db: sqlite_utils.Database) -> None:
+    """Version 7: the pagination state that survives the process. An older archive's sources
+    are trusted only for sites whose latest run finished normally; any other site's next run
+    walks its whole listing again (fetching only what is missing)."""
+    for statement in _WALK_TABLES.split(";\n"):
+        db.execute(statement)
+    db.execute(
+        "INSERT OR IGNORE INTO walked_links (site, url, walked)"
+        " SELECT s.site, s.url, coalesce(s.first_seen, '') FROM sources s"
+        " JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
+        " WHERE r.status = 'ok' AND r.finish_reason = 'finished'"
+    )
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
@@ -385,6 +434,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (4, _search_text_original),
     (5, _change_feed),
     (6, _clusters_of_two_or_more),
+    (7, _pagination_state),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

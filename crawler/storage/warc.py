@@ -609,15 +609,43 @@ def _headers_dict(http_headers: StatusAndHeaders | None) -> dict[str, str]:
     return joined
 
 
+class PayloadTooLarge(ValueError):
+    """A stored payload is larger, once decoded, than the reader accepts (a gzip bomb the
+    crawl refused is still archived as the site sent it)."""
+
+
+def read_bounded(stream: Any, max_bytes: int | None, where: str) -> bytes:
+    """At most ``max_bytes`` of ``stream`` (decoded by warcio as it is read); more raises
+    :class:`PayloadTooLarge` without reading on."""
+    if max_bytes is None:
+        return stream.read()
+    chunks, size = [], 0
+    while size <= max_bytes:
+        chunk = stream.read(min(65536, max_bytes + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise PayloadTooLarge(f"{where}: payload larger than {max_bytes} bytes once decompressed")
+
+
 class WarcReader:
     """Reads single records at stored offsets, following revisits to their original payload.
 
     Keeps files open between reads (re-extraction reads thousands of records in file order).
+    ``max_bytes`` bounds a payload as the crawl bounds a body (``DOWNLOAD_MAXSIZE``), after
+    the Content-Encoding is undone.
     """
 
-    def __init__(self, archive_root: str | Path, payloads: PayloadIndex | None = None) -> None:
+    def __init__(
+        self,
+        archive_root: str | Path,
+        payloads: PayloadIndex | None = None,
+        max_bytes: int | None = None,
+    ) -> None:
         self.root = Path(archive_root)
         self.payloads = payloads
+        self.max_bytes = max_bytes
         self._files: dict[str, Any] = {}
 
     def _file(self, warc_file: str):
@@ -662,13 +690,12 @@ class WarcReader:
             original = self.payloads.get(digest) if self.payloads is not None else None
             if original is None:
                 raise LookupError(f"{warc_file}@{offset}: revisit of unknown payload {digest}")
-            body = (
-                self.record(original.warc_file, original.warc_offset, original.warc_length)
-                .content_stream()
-                .read()
-            )
+            stream = self.record(
+                original.warc_file, original.warc_offset, original.warc_length
+            ).content_stream()
+            body = read_bounded(stream, self.max_bytes, f"{warc_file}@{offset}")
         elif kind == "response":
-            body = record.content_stream().read()
+            body = read_bounded(record.content_stream(), self.max_bytes, f"{warc_file}@{offset}")
         else:
             raise ValueError(f"{warc_file}@{offset}: a {kind} record, not a response")
         return StoredResponse(

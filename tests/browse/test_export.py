@@ -145,8 +145,10 @@ def test_since_takes_iso_dates_and_times_only(db_path, since):
     with pytest.raises(ExportError, match="--since takes an ISO 8601 date or time"):
         records(db_path, since=since)
     result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--since", since])
-    assert result.exit_code == 1
-    assert "Error: --since takes an ISO 8601 date or time" in result.stderr
+    assert result.exit_code == 2
+    assert f"Invalid value for '--since': {since!r} is not an ISO 8601 date or time" in (
+        result.stderr
+    )
     assert "Traceback" not in result.output
 
 
@@ -207,6 +209,40 @@ def test_cli_writes_the_file_and_prints_the_cursor(db_path, tmp_path):
     assert result.exit_code == 0, result.output
     assert "exported 3 records; next: --after-id 5" in result.stderr
     assert [json.loads(x)["document_id"] for x in output.read_text().splitlines()] == [3, 4, 5]
+
+
+def test_since_must_be_an_iso_date_or_time(db_path):
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--since", "garbage"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--since': 'garbage' is not an ISO 8601 date or time" in (
+        result.stderr
+    )
+    assert "exported" not in result.stderr
+    # a zone is honoured: 18:00 in Shanghai is 10:00 UTC
+    found, _ = records(db_path, since="2026-11-01T16:00:00+08:00")
+    assert len(found) == 5
+    result = CliRunner().invoke(
+        cli, ["export", "--db", str(db_path), "--since", "2026-11-01T16:00:01+08:00"]
+    )
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_the_cursor_is_never_lower_than_the_one_passed_in(db_path):
+    assert records(db_path, after_id=40) == ([], 40)
+    assert records(db_path, after_id=3, since="2030-01-01T00:00:00+00:00") == ([], 3)
+
+
+def test_a_failed_export_leaves_the_output_file_as_it_was(db_path, tmp_path):
+    output = tmp_path / "feed.jsonl"
+    output.write_text("yesterday's feed\n", encoding="utf-8")
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(cli, ["export", "--db", str(broken), "--output", str(output)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {broken}: ")
+    assert "corrupt" in result.stderr and "Traceback" not in result.stderr
+    assert output.read_text(encoding="utf-8") == "yesterday's feed\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
 
 
 def test_export_never_opens_the_database_for_writing(db_path):

@@ -174,6 +174,7 @@ def test_canonical_rule_order():
     docshare_early_long = canonical_key(Member(1, "2019-01-01", 9000, False))
     gov_late_short = canonical_key(Member(2, "2020-01-01", 100, True))
     assert min(docshare_early_long, gov_late_short) == gov_late_short
+
     def key(primary: bool, published: str | None, length: int, document_id: int):
         return canonical_key(Member(document_id, published, length, primary))
 

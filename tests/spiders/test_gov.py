@@ -158,9 +158,10 @@ def test_next_and_last_page_links(make_spider, saved_page):
         (base + "2019-06/28/content_1001.shtml", "县科技局2019年上半年工作总结", "2019-06-28"),
         (base + "2019-01/10/content_0987.shtml", "县科技局2019年工作计划", "2019-01-10"),
     ]
-    # 下一页 is page 2; 尾页 (page 9) is past max_list_pages; 首页 is this page.
-    assert list_pages(out) == [(base + "list_2.shtml", 1)]
-    assert stat(spider, "pages_beyond_limit") == 1
+    # 下一页 is page 2; 共9页 and 尾页 (page 9) give pages 2-9 in the shape of the pager's
+    # links, of which 6-9 are past max_list_pages; 首页 is this page.
+    assert list_pages(out) == [(base + f"list_{n}.shtml", n - 1) for n in range(2, 6)]
+    assert stat(spider, "pages_beyond_limit") == 4
 
 
 def test_page_query_links(make_spider, saved_page):
@@ -182,7 +183,7 @@ def test_page_query_links(make_spider, saved_page):
         ("https://qu.example.gov.cn/article/11877.html", "区科技局2020年工作总结", "2021-01-15"),
     ]
     query = "https://qu.example.gov.cn/column/gzzj?page="
-    assert list_pages(out) == [(query + "2", 1), (query + "3", 2), (query + "2", 1)]
+    assert list_pages(out) == [(query + "2", 1), (query + "3", 2)]
     assert stat(spider, "pages_beyond_limit") == 1  # page=4
 
 

@@ -80,11 +80,6 @@ def test_yangjiang_list_gives_the_column_articles_not_the_sidebar(spider_for, sa
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the TRS pager is defined inline before its call; gov.py reads only the "
-    "first createPageHTML( it meets (the definition), so only index.html is read",
-)
 def test_yangjiang_list_pages_come_from_the_inline_trs_pager_call(spider_for, saved_page):
     _, (_, lists) = yangjiang_list(spider_for, saved_page)
     assert lists == [(YANGJIANG + "index_1.html", 1), (YANGJIANG + "index_2.html", 2)]
@@ -125,11 +120,6 @@ def test_hangzhou_list_reads_the_jcms_records_of_its_column_only(spider_for, sav
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: Hanweb JCMS builds its pager in the browser (jpage totalRecord/perPage); "
-    "gov.py reads no paging variables of it, so only the first page is read",
-)
 def test_hangzhou_list_pages_come_from_the_jpage_record_counts(spider_for, saved_page):
     _, (_, lists) = hangzhou_list(spider_for, saved_page)
     column = HANGZHOU + "/col/col1693963/index.html?uid=4864573&pageNum="
@@ -150,13 +140,9 @@ def test_doc777_category_gives_listed_and_hot_documents_and_its_pages(spider_for
         (DOC777 + "doc-8776205.html", "县科技局年度工作总结范文", "2022-06-28"),
         (DOC777 + "doc-9120455.html", "2018年上半年科技工作总结", None),  # 热门文档: no date
     ]
-    # the pager's numbers and 下一页 (the dupefilter drops the repeat); 尾页 is page 48
-    assert lists == [
-        (DOC777 + "list-gongzuozongjie-2.html", 1),
-        (DOC777 + "list-gongzuozongjie-3.html", 2),
-        (DOC777 + "list-gongzuozongjie-2.html", 1),
-    ]
-    assert stat(spider, "pages_beyond_limit") == 1
+    # 尾页 says there are 48 pages: a first walk reads every page up to max_list_pages (20)
+    assert lists == [(DOC777 + f"list-gongzuozongjie-{n + 1}.html", n) for n in range(1, 20)]
+    assert stat(spider, "pages_beyond_limit") == 28  # pages 21-48
     assert stat(spider, "list_links") is None  # the other categories are not entered
 
 
@@ -171,8 +157,9 @@ def test_bsmz_listing_gives_its_documents_and_the_next_page(spider_for, saved_pa
         (BSMZ + "5127.html", "區(qū)委2021年工作總結", "2021-11-03"),
         (BSMZ + "4368.html", "xx市科技局2021年工作总结", "2021-10-22"),
     ]
-    assert lists == [(BSMZ + "list_2.html", 1)]  # 尾页 list_36 is beyond max_list_pages (20)
-    assert stat(spider, "pages_beyond_limit") == 1
+    # 尾页 is list_36: a first walk reads every page up to max_list_pages (20)
+    assert lists == [(BSMZ + f"list_{n + 1}.html", n) for n in range(1, 20)]
+    assert stat(spider, "pages_beyond_limit") == 16  # pages 21-36
 
 
 # --- document pages of every site ---------------------------------------------------------------

@@ -3,6 +3,7 @@ the CDXJ index, and repair of a file cut off by a kill."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.storage import connect
 from crawler.storage.warc import (
     PayloadIndex,
+    PayloadTooLarge,
     WarcReader,
     WarcWriter,
     cdxj_path,
@@ -142,6 +144,23 @@ def test_transfer_encoding_is_renamed_since_the_body_is_no_longer_chunked(archiv
     stored = WarcReader(root).response(location.warc_file, location.warc_offset)
     assert stored.body == b"hello"
     assert stored.headers == {"x-archive-orig-transfer-encoding": "chunked"}
+
+
+def test_a_gzip_bomb_is_refused_once_its_decoded_size_passes_the_bound(archive):
+    root, _ = archive
+    bomb = gzip.compress(b"\0" * (24 * 1024 * 1024), compresslevel=9)  # 24 MB in ~24 KB
+    with WarcWriter(root, "s") as writer:
+        location = writer.write_exchange(
+            "http://x.example/bomb.html",
+            200,
+            [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+            bomb,
+        )
+    reader = WarcReader(root, max_bytes=5 * 1024 * 1024)
+    with pytest.raises(PayloadTooLarge, match="larger than 5242880 bytes once decompressed"):
+        reader.response(location.warc_file, location.warc_offset)
+    small = WarcReader(root, max_bytes=64 * 1024 * 1024)
+    assert len(small.response(location.warc_file, location.warc_offset).body) == 24 * 1024**2
 
 
 def test_files_rotate_at_max_bytes_and_each_is_indexed(archive):

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import yaml
 
-from tests.helpers import PROJECT_ROOT
+from crawler.demo import DEMO_SITE
 
 PER_PAGE = 20
 COLUMN = "kjj/gzzj"
 DOCUMENT_PATTERN = r"/kjj/gzzj/\d{6}/t\d{8}_\d+\.html$"
 # Links that are in the list but never give a document (by article number).
 DEAD, BLOCKED, BINARY = 7, 13, 29
-SEEDS = sorted((PROJECT_ROOT / "demo" / "seeds").glob("*.txt"))
+SEEDS = sorted((DEMO_SITE.parent / "seeds").glob("*.txt"))
 
 PAGER_DEFINITION = """
 <script type="text/javascript">

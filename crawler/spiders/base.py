@@ -519,6 +519,13 @@ class SiteSpider(scrapy.Spider):
             return
         declared = response.headers.get("Content-Type", b"").decode("latin-1") or None
         text, why = is_text_body(response.body, declared)
+        if not text and self.site.limits.follow_attachments:
+            # A report linked as a page but served as a file (a PDF, a DOC): the attachment
+            # stage reads it as one; what it cannot read is dropped there, never stored.
+            self._inc("not_text")
+            self._inc("documents")
+            yield self.page_item(response, **listing)
+            return
         if not text:
             self._inc("not_text")
             self.logger.warning(

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint score bench clean browser
+.PHONY: demo test lint score bench clean browser redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ demo: $(STAMP)
 browser:
 	dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
 
-test: $(STAMP) browser
+# Debian's redis-server for tests/test_distributed.py (each test starts its own on a free port).
+redis:
+	dpkg -s redis-server >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
+
+test: $(STAMP) browser redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -597,6 +597,53 @@ class WarcWriter:
                 )
         return location
 
+    def append_exchange(self, data: bytes, response_length: int) -> RecordLocation:
+        """Append an exchange archived by another process (a distributed crawl): ``data`` is
+        its response member (``response_length`` bytes) followed by its request member, as
+        :func:`exchange_bytes` read them. Written as is; the record is indexed here."""
+        if self.fh is None or self.size >= self.max_bytes:
+            self._open_next()
+        record = next(iter(ArchiveIterator(io.BytesIO(data[:response_length]))))
+        headers = record.rec_headers
+        http_headers = record.http_headers
+        start = self.size
+        self.fh.write(data)
+        self.fh.flush()
+        self.size += len(data)
+        self.counts["bytes"] += len(data)
+        self.counts["revisits" if record.rec_type == "revisit" else "responses"] += 1
+        digest = headers.get_header("WARC-Payload-Digest") or ""
+        location = RecordLocation(
+            self.relative(self.path), start, response_length, digest, record.rec_type == "revisit"
+        )
+        self.index_lines.append(
+            cdxj_line(
+                headers.get_header("WARC-Target-URI"),
+                headers.get_header("WARC-Date"),
+                record.rec_type,
+                int(http_headers.get_statuscode()) if http_headers else 0,
+                http_headers.get_header("Content-Type") if http_headers else None,
+                digest,
+                start,
+                response_length,
+                Path(location.warc_file).name,
+            )
+        )
+        return location
+
+
+def exchange_bytes(archive_root: str | Path, warc_file: str, offset: int, length: int) -> bytes:
+    """The response member at ``offset`` (``length`` bytes) and the request member after it,
+    read from a file that may still be open for writing (``.open``)."""
+    path = Path(archive_root) / warc_file
+    if not path.exists():
+        path = path.with_name(path.name + OPEN_SUFFIX)
+    request = next(whole_members(path, offset + length), None)
+    end = offset + length + (request[1] if request else 0)
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        return fh.read(end - offset)
+
 
 # --- reading ------------------------------------------------------------------------------
 

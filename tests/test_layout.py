@@ -25,6 +25,7 @@ SCRAPY_GLUE = (
     "crawler.runner",
     "crawler.reextract",
     "crawler.storage.crawl",
+    "crawler.distributed.crawling",  # the store stage and request filter of a distributed crawl
     "pipelines.store",
     "pipelines.normalise",
     "pipelines.dedup.pipeline",

@@ -37,6 +37,7 @@ from crawler.storage.pages import Refetch, save_raw, store_pages, touch_unchange
 from crawler.storage.runs import record_run
 from crawler.storage.warc import WarcWriter, archive_root_of
 from pipelines.dedup.index import NearDuplicateIndex
+from pipelines.dedup.similarity import text_shingles
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ class Ingester:
         self.name = name
         self.stream = self.settings.stream
         self.db = connect(db_path)
-        self.index = NearDuplicateIndex(config.near_dup_settings()).open(self.db.conn)
+        self.near_dup = config.near_dup_settings()
+        self.index = NearDuplicateIndex(self.near_dup).open(self.db.conn)
         self.archive_root = archive_root_of(db_path)
         self.raw_dir = self.archive_root / "raw"
         self.spill_dir = Path(self.settings.spill_dir).resolve()
@@ -169,6 +171,8 @@ class Ingester:
                 location = self.writer(site).append_exchange(warc, row["warc_length"])
                 row.update(location.meta())
             row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, site, body)
+            if row.get("dedup_signature") is not None:  # see stream.NOT_SENT
+                row["dedup_shingles"] = text_shingles(row["text"] or "", self.near_dup)
             rows.append(row)
         return rows
 

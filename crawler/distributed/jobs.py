@@ -185,18 +185,42 @@ def crawl_host(runtime: WorkerRuntime, actor: Any, host: str, sites: list[str]) 
         return
     started = time.time()
     try:
-        note(client, host, "running", sites=sites, worker=runtime.worker_id, attempt=attempt,
-             job=job, started=started)
+        note(
+            client,
+            host,
+            "running",
+            sites=sites,
+            worker=runtime.worker_id,
+            attempt=attempt,
+            job=job,
+            started=started,
+        )
         for site in sites:
             crawl_site(runtime, site, job, lock)
     except Exception as exc:
         dead = attempt > settings.max_retries
         logger.error("host %s: attempt %d failed: %s", host, attempt, exc)
-        note(client, host, "dead" if dead else "retrying", sites=sites, attempt=attempt,
-             worker=runtime.worker_id, job=job, error=str(exc)[-2000:])
+        note(
+            client,
+            host,
+            "dead" if dead else "retrying",
+            sites=sites,
+            attempt=attempt,
+            worker=runtime.worker_id,
+            job=job,
+            error=str(exc)[-2000:],
+        )
         raise
     finally:
         lock.release()
     client.delete(*(delivered(site) for site in sites))
-    note(client, host, "done", sites=sites, attempt=attempt, worker=runtime.worker_id, job=job,
-         seconds=round(time.time() - started, 1))
+    note(
+        client,
+        host,
+        "done",
+        sites=sites,
+        attempt=attempt,
+        worker=runtime.worker_id,
+        job=job,
+        seconds=round(time.time() - started, 1),
+    )

@@ -34,9 +34,7 @@ class HostLock:
         if not self.lock.acquire(blocking=False):
             return False
         self._stop.clear()
-        self._renewer = threading.Thread(
-            target=self._renew, name=f"lock-{self.host}", daemon=True
-        )
+        self._renewer = threading.Thread(target=self._renew, name=f"lock-{self.host}", daemon=True)
         self._renewer.start()
         return True
 

@@ -50,15 +50,18 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+# Not sent: the shingles are several times the size of the text they come from, and cheap
+# to compute again from it (the MinHash signature, the costly part, is sent).
+NOT_SENT = ("dedup_shingles",)
+
+
 def encode_row(row: dict[str, Any]) -> bytes:
-    return json.dumps(row, ensure_ascii=False, default=_json_default).encode("utf-8")
+    sent = {k: v for k, v in row.items() if k not in NOT_SENT}
+    return json.dumps(sent, ensure_ascii=False, default=_json_default).encode("utf-8")
 
 
 def decode_row(data: bytes) -> dict[str, Any]:
-    row = json.loads(data)
-    if row.get("dedup_shingles") is not None:  # a set in the crawl; a list on the wire
-        row["dedup_shingles"] = set(row["dedup_shingles"])
-    return row
+    return json.loads(data)
 
 
 def write_spill(spill_dir: Path, warc: bytes, body: bytes) -> str:

@@ -82,6 +82,10 @@ HARVEST_DEDUP_MAX_CANDIDATES = 100
 
 # Distributed mode (crawler/distributed/; config.yaml `distributed:`), off by default.
 HARVEST_DIST_ENABLED = False
+# Set only by a worker for the `harvest crawl` children it starts: their store stage streams
+# pages to Redis (crawler/distributed/crawling.py) instead of writing SQLite.
+HARVEST_DIST_CRAWL = False
+HARVEST_DIST_JOB = ""  # the Dramatiq message id of that crawl's job
 HARVEST_DIST_REDIS_URL = "redis://127.0.0.1:6379/0"
 HARVEST_DIST_QUEUE = "harvest"  # Dramatiq queue of crawl_host messages
 HARVEST_DIST_STREAM = "harvest:pages"  # Redis stream from the crawls to the ingester

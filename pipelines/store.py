@@ -51,7 +51,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        if crawler.settings.get("HARVEST_DIST_REDIS_URL"):
+        if crawler.settings.getbool("HARVEST_DIST_CRAWL"):
             # a distributed crawl child: pages go to the Redis stream, the ingester stores them
             from crawler.distributed.crawling import StreamStorePipeline
 

@@ -260,6 +260,20 @@ def test_two_workers_crawl_four_hosts_into_one_archive_fetching_each_document_on
     # prefetch = threads: the first worker up did not take every host
     assert len({job["worker"] for job in world.jobs().values()}) == 2
 
+    # The next run, on any machine, is incremental: the ingester published what is known.
+    worker = world.start_worker("worker-again")
+    world.enqueue()
+    wait_for(lambda: world.all_done([h.address for h in hosts]), 90, "the second run")
+    world.stop(worker)
+    world.ingest()
+    for host in hosts:
+        counts = Counter(host.paths())
+        assert [counts[p] for p in DEMO_GOV_ARTICLES] == [1] * 5, host.address
+        # the first list page brought nothing new, so pagination stopped there
+        assert [counts[p] for p in GOV_LISTS] == [2, 1], host.address
+    second = world.query("SELECT status, not_due FROM runs WHERE id > 4 ORDER BY site")
+    assert second == [("ok", 3)] * 4  # the three articles linked from the first list page
+
 
 def _processes_under(folder: Path) -> list[int]:
     """Pids of live processes whose command line names ``folder`` (crawl children)."""

@@ -1,7 +1,7 @@
 """Scrapy glue of a distributed crawl child: the store stage's stream branch and the filter
 that skips what a killed predecessor of the same job already delivered.
 
-Both are active only when ``HARVEST_DIST_REDIS_URL`` is set, which the worker does for the
+Both are active only when ``HARVEST_DIST_CRAWL`` is on, which the worker sets for the
 ``harvest crawl`` children it starts (:mod:`crawler.distributed.jobs`); single-machine crawls
 never see them.
 
@@ -51,7 +51,7 @@ class DeliveredFilterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeliveredFilterMiddleware:
-        if not crawler.settings.get("HARVEST_DIST_REDIS_URL"):
+        if not crawler.settings.getbool("HARVEST_DIST_CRAWL"):
             raise NotConfigured("not a distributed crawl")
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)

@@ -17,6 +17,7 @@ replay appends it again and the row points at the second copy).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -30,7 +31,7 @@ import redis
 from redis.exceptions import ResponseError
 
 from crawler.config import HarvestConfig
-from crawler.distributed.keys import INGEST_GROUP, INGEST_STATE, run_counts
+from crawler.distributed.keys import INGEST_GROUP, INGEST_STATE, known, run_counts
 from crawler.distributed.stream import Entry
 from crawler.storage import connect
 from crawler.storage.pages import Refetch, save_raw, store_pages, touch_unchanged
@@ -198,9 +199,32 @@ class Ingester:
             self.rows += len(rows)
             for key, value in counts.items():
                 per_run[(job, site, key)] += value
+            self.publish_known(site, [row["url"] for row in rows])
         for site, pairs in batch.not_modified.items():
             touch_unchanged(self.db, pairs, self.refetch(site))
+            self.publish_known(site, [url for url, _ in pairs])
         return per_run
+
+    def publish_known(self, site: str, urls: list[str] | None = None) -> None:
+        """Copy the validators and next due time of ``urls`` (all of the site's when None)
+        from the archive to Redis, where the workers' crawls read them."""
+        sql = "SELECT url, etag, last_modified, next_fetch_after FROM sources WHERE site = ?"
+        params: list[Any] = [site]
+        if urls is not None:
+            sql += f" AND url IN ({', '.join('?' for _ in urls)})"
+            params += urls
+        mapping = {
+            url: json.dumps([etag, modified, due])
+            for url, etag, modified, due in self.db.execute(sql, params).fetchall()
+        }
+        if mapping:
+            self.client.hset(known(site), mapping=mapping)
+
+    def publish_all_known(self) -> None:
+        """At start: publish each configured site's URLs when Redis has none (a new Redis)."""
+        for site in self.config.sites:
+            if not self.client.exists(known(site.name)):
+                self.publish_known(site.name)
 
     def record_runs(self, runs: list[Entry]) -> None:
         """Record each finished run with the counts the ingester applied for it."""
@@ -257,6 +281,7 @@ class Ingester:
     def run(self, stop: threading.Event, until_idle: bool = False) -> None:
         """Apply batches until ``stop`` is set (or, with ``until_idle``, the stream is empty)."""
         self.ensure_group()
+        self.publish_all_known()
         while not stop.is_set():
             if not self.step() and until_idle:
                 break

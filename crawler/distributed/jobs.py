@@ -31,8 +31,9 @@ import redis
 from dramatiq.middleware import CurrentMessage
 
 from crawler.config import Distributed, ResolvedSite
-from crawler.distributed.keys import JOBS, delivered
+from crawler.distributed.keys import JOBS, delivered, known
 from crawler.distributed.lock import HostLock
+from crawler.storage import connect, insert, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def note(client: redis.Redis, host: str, state: str, **fields: Any) -> None:
 def child_command(runtime: WorkerRuntime, site: str, db: Path, job: str) -> list[str]:
     settings = runtime.settings
     overrides = {
+        "HARVEST_DIST_CRAWL": True,
         "HARVEST_DIST_REDIS_URL": settings.redis_url,
         "HARVEST_DIST_STREAM": settings.stream,
         "HARVEST_DIST_JOB": job,
@@ -106,6 +108,31 @@ def child_command(runtime: WorkerRuntime, site: str, db: Path, job: str) -> list
     for name, value in overrides.items():
         command += ["-s", f"{name}={value}"]
     return command
+
+
+def seed_known(client: redis.Redis, site: str, db: Path) -> int:
+    """Give the child's scratch archive the site's known document URLs (what the ingester
+    published), so that the crawl is incremental as on one machine; return how many."""
+    published = client.hgetall(known(site))
+    archive = connect(db)
+    try:
+        with transaction(archive) as conn:
+            for url, value in published.items():
+                etag, modified, due = json.loads(value)
+                insert(
+                    conn,
+                    "sources",
+                    {
+                        "url": url.decode(),
+                        "site": site,
+                        "etag": etag,
+                        "last_modified": modified,
+                        "next_fetch_after": due,
+                    },
+                )
+    finally:
+        archive.close()
+    return len(published)
 
 
 def _run_status(db: Path, site: str) -> str | None:
@@ -147,6 +174,7 @@ def crawl_site(runtime: WorkerRuntime, site: str, job: str, lock: HostLock) -> N
     scratch.mkdir(parents=True)
     db, log = scratch / "harvest.db", scratch / "child.log"
     try:
+        seed_known(runtime.client, site, db)
         with log.open("wb") as out:
             process = subprocess.Popen(
                 child_command(runtime, site, db, job),

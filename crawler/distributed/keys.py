@@ -29,3 +29,10 @@ def run_counts(job: str, site: str) -> str:
 def slot(site: str, moment: str) -> str:
     """Marker of one scheduled slot of one site (SET NX before enqueueing)."""
     return f"{PREFIX}:slot:{site}:{moment}"
+
+
+def known(site: str) -> str:
+    """Hash of the archive's document URLs of ``site`` -> JSON [etag, last_modified,
+    next_fetch_after], published by the ingester so that crawls on other machines stay
+    incremental (conditional requests, nothing fetched before it is due)."""
+    return f"{PREFIX}:known:{site}"

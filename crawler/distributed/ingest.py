@@ -43,6 +43,7 @@ from pipelines.dedup.similarity import text_shingles
 logger = logging.getLogger(__name__)
 
 BLOCK_MS = 1000  # how long one read waits for new entries
+RECONNECT = 5  # seconds between attempts while Redis is unreachable
 CLAIM_IDLE_MS = 60_000  # entries another (dead) ingester read this long ago are taken over
 REJECTED_SUFFIX = ":rejected"  # entries that cannot be applied are copied to <stream>:rejected
 # store_pages counts -> the runs columns the worker could not know
@@ -283,7 +284,14 @@ class Ingester:
         self.ensure_group()
         self.publish_all_known()
         while not stop.is_set():
-            if not self.step() and until_idle:
+            try:
+                applied = self.step()
+            except redis.ConnectionError as exc:
+                # what was read and not acknowledged is replayed once Redis is back
+                logger.warning("Redis unreachable (%s); trying again in %ss", exc, RECONNECT)
+                stop.wait(RECONNECT)
+                continue
+            if not applied and until_idle:
                 break
 
     def close(self) -> None:

@@ -250,5 +250,6 @@ def crawl_host(runtime: WorkerRuntime, actor: Any, host: str, sites: list[str]) 
         attempt=attempt,
         worker=runtime.worker_id,
         job=job,
+        started=started,
         seconds=round(time.time() - started, 1),
     )

@@ -3,6 +3,7 @@ stream's encoding and spill files, and appending a worker's WARC exchanges to th
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -114,3 +115,28 @@ def test_exchanges_appended_from_a_worker_read_back_and_are_indexed_as_cdxj_inde
     path = archive_root / stored[0].warc_file
     ours = cdxj_path(path).read_text(encoding="utf-8")
     assert write_cdxj(path).read_text(encoding="utf-8") == ours
+
+
+@pytest.mark.e2e
+def test_without_redis_the_commands_say_where_they_looked(tmp_path):
+    import socket
+
+    from tests.helpers import harvest
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    config = tmp_path / "config.yaml"
+    url = f"redis://127.0.0.1:{port}/0"
+    config.write_text(
+        json.dumps({"sites": [SITE], "distributed": {"enabled": True, "redis_url": url}})
+    )
+    result = harvest("dist", "status", "--config", str(config))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: cannot reach Redis at {url}: ")
+    assert "Traceback" not in result.stderr
+    off = tmp_path / "off.yaml"
+    off.write_text(json.dumps({"sites": [SITE]}))
+    result = harvest("worker", "--config", str(off))
+    assert result.returncode == 1
+    assert "distributed mode is off" in result.stderr

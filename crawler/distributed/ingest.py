@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,13 +163,20 @@ class Ingester:
         ).fetchone()
         return found is not None
 
-    def _prepare(self, site: str, pages: list[tuple[Entry, dict[str, Any]]]) -> list[dict]:
+    def _prepare(
+        self, site: str, pages: list[tuple[Entry, dict[str, Any]]], batch: Batch
+    ) -> list[dict]:
         """Rows not yet stored, with their WARC exchange appended here and raw page saved."""
         rows = []
         for entry, row in pages:
             if self._stored(row):
                 continue
-            warc, body = entry.page_bytes(self.spill_dir)
+            try:
+                warc, body = entry.page_bytes(self.spill_dir)
+            except (OSError, zlib.error) as exc:  # a spill file gone or damaged
+                logger.error("stream entry %s (%s) rejected: %s", entry.id, row["url"], exc)
+                batch.rejected.append(entry.fields)
+                continue
             if warc:
                 location = self.writer(site).append_exchange(warc, row["warc_length"])
                 row.update(location.meta())
@@ -191,7 +199,7 @@ class Ingester:
         for site, pages in batch.pages.items():
             for entry, row in pages:
                 groups.setdefault((site, entry.job), []).append((entry, row))
-        prepared = {key: self._prepare(key[0], pages) for key, pages in groups.items()}
+        prepared = {key: self._prepare(key[0], pages, batch) for key, pages in groups.items()}
         self._sync_warc()  # the records are on disk before any row points at them
         for (site, job), rows in prepared.items():
             if not rows:

@@ -28,7 +28,7 @@ import yaml
 from crawler.demo import DEMO_SITE, PROJECT_ROOT, SiteControls, serve_directory
 from crawler.distributed.broker import queue_keys
 from crawler.distributed.keys import DRAMATIQ_NAMESPACE, JOBS
-from crawler.storage.warc import WarcReader
+from crawler.storage.warc import WarcReader, iter_index
 from tests.helpers import DEMO_GOV_ARTICLES, harvest
 from tests.redis_server import RedisServer, free_port, wait_for
 
@@ -230,6 +230,11 @@ def assert_archive_complete(world: World, hosts: list[Host]) -> None:
         for url, warc_file, offset, length in sources:
             stored = reader.response(warc_file, offset, length)
             assert stored.url == url and stored.status == 200 and b"</html>" in stored.body
+    # list pages and robots.txt too, as one machine's crawl archives them
+    archived = Counter(line["url"] for line in iter_index(world.db.parent))
+    others = {h.base_url + p for h in hosts for p in [*GOV_LISTS, "/robots.txt"]}
+    assert {url for url in archived if url not in expected} == others
+    assert all(archived[url] >= 1 for url in others)
     versions = world.query("SELECT count(*) FROM document_versions")[0][0]
     assert versions == len(expected)
     runs = world.query("SELECT site, status, documents_seen FROM runs ORDER BY site")

@@ -29,7 +29,7 @@ from crawler.signals import page_not_modified
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import page_row
 from crawler.storage.runs import record_run, run_row
-from crawler.storage.warc import archive_root_of, exchange_bytes
+from crawler.storage.warc import WARC_DIR, archive_root_of, exchange_bytes, iter_records
 from pipelines.text import utc_now
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class StreamStorePipeline:
             settings.getfloat("HARVEST_DIST_FETCHED_TTL"),
         )
         self.delivered = 0
+        self.shipped: set[tuple[str, int]] = set()  # (WARC file, offset) sent with their page
         self.text_lengths: list[int] = []
         self.started = utc_now()
 
@@ -115,6 +116,8 @@ class StreamStorePipeline:
                 self.archive_root, row["warc_file"], row["warc_offset"], row["warc_length"]
             )
         self._deliver(self.writer.page, row, warc, adapter["body"])
+        if warc:
+            self.shipped.add((row["warc_file"], row["warc_offset"]))
         self.delivered += 1
         self.text_lengths.append(len(row["text"] or ""))
         self.crawler.stats.inc_value(f"{STATS}/delivered")
@@ -123,7 +126,28 @@ class StreamStorePipeline:
     def page_not_modified(self, url: str, checked_at: str) -> None:
         self._deliver(self.writer.not_modified, self.crawler.spider.site.name, url, checked_at)
 
+    def ship_other_exchanges(self, site: str) -> int:
+        """Send the WARC exchanges of this crawl that went with no page (list pages,
+        robots.txt, errors); return how many."""
+        sent = 0
+        folder = self.archive_root / WARC_DIR
+        for path in sorted(folder.glob(f"{site}-*.warc.gz*")):
+            name = path.relative_to(self.archive_root).as_posix().removesuffix(".open")
+            records = list(iter_records(path))
+            pairs = zip(records, [*records[1:], None], strict=True)
+            for (kind, _, offset, length), following in pairs:
+                if kind not in ("response", "revisit") or (name, offset) in self.shipped:
+                    continue
+                if following is None or following[0] != "request":
+                    continue  # cut off by a kill: not a whole exchange
+                data = exchange_bytes(self.archive_root, name, offset, length)
+                self._deliver(self.writer.exchange, site, data, length)
+                sent += 1
+        return sent
+
     def spider_closed(self, spider, reason: str) -> None:
+        sent = self.ship_other_exchanges(spider.site.name)
+        self.crawler.stats.set_value(f"{STATS}/other_exchanges", sent)
         self.crawler.stats.set_value(f"{STATS}/spilled", self.writer.spilled)
         stats = self.crawler.stats.get_stats()
         # pages an earlier, killed attempt of this job delivered belong to this run too

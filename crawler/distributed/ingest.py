@@ -65,6 +65,7 @@ class Batch:
     pages: dict[str, list[tuple[Entry, dict[str, Any]]]] = field(default_factory=dict)
     not_modified: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     runs: list[Entry] = field(default_factory=list)
+    exchanges: list[Entry] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     spills: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
@@ -132,6 +133,10 @@ class Ingester:
                     batch.not_modified.setdefault(entry.site, []).append(pair)
                 elif entry.kind == "run":
                     batch.runs.append(entry)
+                elif entry.kind == "exchange":
+                    batch.exchanges.append(entry)
+                    if entry.spill_name:
+                        batch.spills.append(entry.spill_name)
                 else:
                     raise ValueError(f"unknown kind {entry.kind!r}")
             except (KeyError, ValueError) as exc:
@@ -200,6 +205,9 @@ class Ingester:
             for entry, row in pages:
                 groups.setdefault((site, entry.job), []).append((entry, row))
         prepared = {key: self._prepare(key[0], pages, batch) for key, pages in groups.items()}
+        for entry in batch.exchanges:  # responses that are no document page: WARC only
+            warc, _ = entry.page_bytes(self.spill_dir)
+            self.writer(entry.site).append_exchange(warc, entry.data()["response_length"])
         self._sync_warc()  # the records are on disk before any row points at them
         for (site, job), rows in prepared.items():
             if not rows:

@@ -7,6 +7,9 @@ An entry is one of
                    (zlib), or instead of the two a ``spill`` file name when they exceed the
                    inline cap;
 ``not_modified``   a known URL answered 304 (url, checked_at);
+``exchange``       the WARC exchange of a response that is not a document page (list pages,
+                   robots.txt, errors), sent when the crawl ends, to go into the archive's WARC
+                   files as one machine's crawl would have written it;
 ``run``            the crawl of one site ended: its ``runs`` row.
 
 Each ``page`` is appended in the same MULTI that adds its URL to the job's delivered set
@@ -173,6 +176,16 @@ class StreamWriter:
         else:
             fields["warc"], fields["body"] = warc, packed
         self._send(fields, (site, row["url"]))
+
+    def exchange(self, site: str, warc: bytes, response_length: int) -> None:
+        fields: dict[str, Any] = {"kind": "exchange", "site": site, "job": self.job}
+        fields["data"] = encode_row({"response_length": response_length})
+        if len(warc) > self.inline_cap:
+            fields["spill"] = write_spill(self.spill_dir, warc, zlib.compress(b""))
+            self.spilled += 1
+        else:
+            fields["warc"], fields["body"] = warc, zlib.compress(b"")
+        self._send(fields, None)
 
     def not_modified(self, site: str, url: str, checked_at: str) -> None:
         data = encode_row({"url": url, "checked_at": checked_at})

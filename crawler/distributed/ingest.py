@@ -206,7 +206,12 @@ class Ingester:
                 groups.setdefault((site, entry.job), []).append((entry, row))
         prepared = {key: self._prepare(key[0], pages, batch) for key, pages in groups.items()}
         for entry in batch.exchanges:  # responses that are no document page: WARC only
-            warc, _ = entry.page_bytes(self.spill_dir)
+            try:
+                warc, _ = entry.page_bytes(self.spill_dir)
+            except (OSError, zlib.error) as exc:
+                logger.error("stream entry %s rejected: %s", entry.id, exc)
+                batch.rejected.append(entry.fields)
+                continue
             self.writer(entry.site).append_exchange(warc, entry.data()["response_length"])
         self._sync_warc()  # the records are on disk before any row points at them
         for (site, job), rows in prepared.items():
@@ -259,13 +264,16 @@ class Ingester:
             for alert in alerts:
                 logger.warning("ALERT %s: %s: %s", alert.site, alert.kind, alert.message)
 
+    def _add_counts(self, multi: Any, per_run: Counter[tuple[str, str, str]]) -> None:
+        for (job, site, key), value in per_run.items():
+            multi.hincrby(run_counts(job, site), key, value)
+            multi.expire(run_counts(job, site), int(self.settings.fetched_ttl))
+
     def acknowledge(self, batch: Batch, per_run: Counter[tuple[str, str, str]]) -> None:
         """After the commit: counts for the runs still to come, then ack and delete the
         entries (one MULTI), then the spill files."""
         with self.client.pipeline(transaction=True) as multi:
-            for (job, site, key), value in per_run.items():
-                multi.hincrby(run_counts(job, site), key, value)
-                multi.expire(run_counts(job, site), int(self.settings.fetched_ttl))
+            self._add_counts(multi, per_run)
             for entry in batch.runs:
                 multi.delete(run_counts(entry.job, entry.site))
             for fields in batch.rejected:
@@ -287,8 +295,7 @@ class Ingester:
         per_run = self.apply(batch)
         if batch.runs:  # the pages' counts must be in Redis before a run reads them
             with self.client.pipeline(transaction=True) as multi:
-                for (job, site, key), value in per_run.items():
-                    multi.hincrby(run_counts(job, site), key, value)
+                self._add_counts(multi, per_run)
                 multi.execute()
             per_run = Counter()
             self.record_runs(batch.runs)

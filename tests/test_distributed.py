@@ -333,8 +333,10 @@ def test_a_killed_workers_hosts_are_crawled_again_elsewhere_without_refetching_d
     assert taken_over["worker"].endswith(f":{survivor.pid}")
     restarted_after = taken_over["started"] - killed_at
     finished_after = taken_over["updated"] - killed_at
-    # back through Dramatiq's heartbeat maintenance, not sooner, and not minutes later
-    assert TEST_DISTRIBUTED["heartbeat_timeout"] <= restarted_after < 30
+    # Back through Dramatiq's heartbeat maintenance: not before the victim's last heartbeat
+    # (at most a poll interval, 1 s, before the kill) is heartbeat_timeout old, and then as
+    # soon as a worker polls the queue: the survivor, once its own host is done.
+    assert TEST_DISTRIBUTED["heartbeat_timeout"] - 1 <= restarted_after < 60
     world.stop(survivor)
     world.ingest()
 
@@ -346,9 +348,9 @@ def test_a_killed_workers_hosts_are_crawled_again_elsewhere_without_refetching_d
         assert [counts[p] for p in GOV_LISTS] == [twice] * 2, host.address
     print(
         f"\nkill test: killed {killed.address} after {requests_at_kill} requests; its job "
-        f"restarted elsewhere {restarted_after:.1f}s and finished {finished_after:.1f}s after "
-        f"the kill (heartbeat timeout {TEST_DISTRIBUTED['heartbeat_timeout']}s, lock ttl "
-        f"{TEST_DISTRIBUTED['lock_ttl']}s)"
+        f"restarted elsewhere {restarted_after:.1f}s and finished {finished_after:.1f}s "
+        f"after the kill (heartbeat timeout "
+        f"{TEST_DISTRIBUTED['heartbeat_timeout']}s, lock ttl {TEST_DISTRIBUTED['lock_ttl']}s)"
     )
 
 

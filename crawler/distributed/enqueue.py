@@ -29,8 +29,8 @@ def enqueue_sites(actor, client: redis.Redis, config: HarvestConfig, names: list
     none is named); return the number of messages sent."""
     grouped = sites_by_host(config.select(names))
     for host, sites in grouped.items():
+        note(client, host, "queued", sites=sites)  # before the send: a worker may be quick
         actor.send(host, sites)
-        note(client, host, "queued", sites=sites)
     return len(grouped)
 
 
@@ -44,8 +44,8 @@ def enqueue_slot(
         logger.info("site %s: slot %s already enqueued", site, moment.isoformat())
         return False
     host = host_of(config.site(site))
-    actor.send(host, [site])
     note(client, host, "queued", sites=[site])
+    actor.send(host, [site])
     logger.info("site %s: enqueued for host %s (slot %s)", site, host, moment.isoformat())
     return True
 

@@ -32,10 +32,7 @@ from crawler.storage.warc import WarcReader, iter_index
 from tests.helpers import DEMO_GOV_ARTICLES, harvest
 from tests.redis_server import RedisServer, free_port, wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="run `make redis` first"),
-]
+pytestmark = pytest.mark.e2e
 
 GOV_LISTS = ["/gov/kjj/index.html", "/gov/kjj/index_1.html"]
 # stream entries of one crawl of the demo government column: 5 pages, the exchanges of

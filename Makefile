@@ -8,7 +8,7 @@ RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
 BENCHING := $(VENV)/.installed-bench
 
-.PHONY: demo test test-fast lint score bench clean browser attachment-tools
+.PHONY: demo test test-fast lint score bench clean browser attachment-tools redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,11 @@ ATTACHMENT_DEBS := libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-mic
 attachment-tools:
 	dpkg -s $(ATTACHMENT_DEBS) >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(ATTACHMENT_DEBS))
 
-test: $(TESTING) browser attachment-tools
+# Debian's redis-server for tests/test_distributed.py (each test starts its own on a free port).
+redis:
+	dpkg -s redis-server >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
+
+test: $(TESTING) browser attachment-tools redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -1,5 +1,5 @@
 """The ``harvest`` command line: crawl, schedule, status, extract, serve, export, reextract,
-dedup, demo, check.
+dedup, demo, check; in distributed mode worker, ingest, dist status / enqueue.
 
 Each command's docstring is its ``--help`` text.
 """
@@ -222,6 +222,8 @@ def schedule(config_path: str | None, db_path: str, list_only: bool, jitter: int
 
     Every run is a separate `harvest crawl SITE` process. SIGTERM or SIGINT stops cleanly
     (running crawls finish their requests and are recorded); SIGHUP reloads the config.
+    With `distributed: {enabled: true}` it crawls nothing itself: each firing enqueues the
+    site for `harvest worker`, at most once per site and slot however many schedulers run.
     """
     import logging
 
@@ -486,6 +488,138 @@ def reextract_command(
     )
     if summary.unreadable:
         raise SystemExit(1)
+
+
+def _distributed(config_path: str | None) -> HarvestConfig:
+    """The config, refusing when its ``distributed:`` section is not enabled."""
+    config = _load(config_path)
+    if not config.distributed.enabled:
+        raise click.ClickException(
+            f"{config.path}: distributed mode is off; set `distributed: {{enabled: true}}`"
+        )
+    return config
+
+
+def _redis_down(config: HarvestConfig, exc: Exception) -> click.ClickException:
+    return click.ClickException(f"cannot reach Redis at {config.distributed.redis_url}: {exc}")
+
+
+def _log_to_stderr() -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@cli.command()
+@config_option
+@click.option("--threads", type=int, help="Hosts crawled at once (default: config).")
+def worker(config_path: str | None, threads: int | None) -> None:
+    """Run a distributed worker: crawl the hosts queued in Redis until SIGTERM/SIGINT.
+
+    Each job crawls one host's sites, one `harvest crawl` child after another, under a Redis
+    lock per host; its pages go to the Redis stream that `harvest ingest` stores. A failed
+    job is retried with backoff, then dead-lettered (see `harvest dist status`).
+    """
+    import redis
+
+    from crawler.distributed.worker import run_worker
+
+    config = _distributed(config_path)
+    _log_to_stderr()
+    try:
+        run_worker(str(Path(config.path).resolve()), config.distributed, threads)
+    except redis.ConnectionError as exc:
+        raise _redis_down(config, exc) from None
+
+
+@cli.command()
+@config_option
+@db_option()
+@click.option("--name", help="Consumer name (default: this machine's host name).")
+@click.option("--until-idle", is_flag=True, help="Stop once the stream is empty.")
+def ingest(config_path: str | None, db_path: str, name: str | None, until_idle: bool) -> None:
+    """Store what the distributed crawls put on the Redis stream into the archive.
+
+    The only writer of the database and WARC files in distributed mode. After a restart it
+    first replays what it had read but not committed; every write is idempotent.
+    SIGTERM/SIGINT stop it after the batch in hand.
+    """
+    import signal
+    import socket
+    import threading
+
+    import redis
+
+    from crawler.distributed.broker import redis_client
+    from crawler.distributed.ingest import Ingester
+
+    config = _distributed(config_path)
+    _log_to_stderr()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        ingester = Ingester(
+            config, db_path, redis_client(config.distributed), name or socket.gethostname()
+        )
+        try:
+            ingester.run(stop, until_idle=until_idle)
+        finally:
+            ingester.close()
+    except redis.ConnectionError as exc:
+        raise _redis_down(config, exc) from None
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"ingested {ingester.rows} pages", err=True)
+
+
+@cli.group()
+def dist() -> None:
+    """Distributed mode: its state, and enqueueing by hand."""
+
+
+@dist.command("status")
+@config_option
+def dist_status_command(config_path: str | None) -> None:
+    """Queues, hosts locked, each host's latest job (running, retrying, dead with its last
+    error lines) and the ingester's lag."""
+    import redis
+
+    from crawler.distributed.broker import redis_client
+    from crawler.distributed.status import dist_status
+
+    config = _distributed(config_path)
+    try:
+        report = dist_status(redis_client(config.distributed), config.distributed)
+    except redis.ConnectionError as exc:
+        raise _redis_down(config, exc) from None
+    for line in report.lines():
+        click.echo(line)
+
+
+@dist.command("enqueue")
+@click.argument("sites", nargs=-1)
+@config_option
+def dist_enqueue(sites: tuple[str, ...], config_path: str | None) -> None:
+    """Queue a crawl of SITES (default: every enabled site) now, one message per host."""
+    import redis
+
+    from crawler.distributed.broker import build_broker, redis_client
+    from crawler.distributed.enqueue import enqueue_sites
+    from crawler.distributed.worker import declare_actor
+
+    config = _distributed(config_path)
+    settings = config.distributed
+    try:
+        actor = declare_actor(build_broker(settings), settings, None)
+        sent = enqueue_sites(actor, redis_client(settings), config, list(sites))
+    except redis.ConnectionError as exc:
+        raise _redis_down(config, exc) from None
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"enqueued {sent} host jobs")
 
 
 def main() -> None:

@@ -292,6 +292,44 @@ class ResolvedSite(_Strict):
     enabled: bool
 
 
+class Distributed(_Strict):
+    """Distributed mode (crawler/distributed/): Dramatiq workers on Redis, one ingester.
+    Off by default: ``harvest crawl`` and ``harvest schedule`` then work on one machine."""
+
+    enabled: bool = defaults.HARVEST_DIST_ENABLED
+    redis_url: str = defaults.HARVEST_DIST_REDIS_URL
+    queue: str = Field(defaults.HARVEST_DIST_QUEUE, pattern=r"^[A-Za-z0-9_-]+$")
+    stream: str = Field(defaults.HARVEST_DIST_STREAM, min_length=1)
+    worker_threads: int = Field(defaults.HARVEST_DIST_WORKER_THREADS, ge=1, le=256)
+    heartbeat_timeout: float = Field(defaults.HARVEST_DIST_HEARTBEAT_TIMEOUT, gt=0)
+    maintenance_chance: float = Field(defaults.HARVEST_DIST_MAINTENANCE_CHANCE, gt=0, le=1)
+    time_limit: float = Field(defaults.HARVEST_DIST_TIME_LIMIT, gt=0)
+    max_retries: int = Field(defaults.HARVEST_DIST_MAX_RETRIES, ge=0, le=100)
+    min_backoff: float = Field(defaults.HARVEST_DIST_MIN_BACKOFF, gt=0)
+    max_backoff: float = Field(defaults.HARVEST_DIST_MAX_BACKOFF, gt=0)
+    lock_ttl: float = Field(defaults.HARVEST_DIST_LOCK_TTL, gt=0)
+    busy_delay: float = Field(defaults.HARVEST_DIST_BUSY_DELAY, gt=0)
+    inline_cap: int = Field(defaults.HARVEST_DIST_INLINE_CAP, ge=1)
+    spill_dir: str = defaults.HARVEST_DIST_SPILL_DIR
+    work_dir: str = defaults.HARVEST_DIST_WORK_DIR
+    fetched_ttl: float = Field(defaults.HARVEST_DIST_FETCHED_TTL, gt=0)
+    slot_ttl: float = Field(defaults.HARVEST_DIST_SLOT_TTL, gt=0)
+    ingest_batch: int = Field(defaults.HARVEST_DIST_INGEST_BATCH, ge=1)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError(f"not a redis:// URL: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> Distributed:
+        if self.max_backoff < self.min_backoff:
+            raise ValueError("max_backoff is smaller than min_backoff")
+        return self
+
+
 def _check_dedup(values: dict[str, int | float]) -> dict[str, int | float]:
     """The near-duplicate settings (pipelines.dedup.similarity.NearDupSettings field names)."""
     known = {f.name for f in fields(NearDupSettings)}
@@ -307,6 +345,7 @@ class _File(_Strict):
     # near-duplicate detection, for the whole archive (not per site)
     dedup: dict[str, int | float] = Field(default_factory=dict)
     sites: list[Site] = Field(..., min_length=1)
+    distributed: Distributed = Distributed()
 
     @field_validator("dedup")
     @classmethod
@@ -329,6 +368,7 @@ class HarvestConfig(_Strict):
     timezone: str = defaults.HARVEST_TIMEZONE
     jitter: int = defaults.HARVEST_JITTER
     dedup: dict[str, int | float] = Field(default_factory=dict)
+    distributed: Distributed = Distributed()
 
     def scrapy_settings(self) -> dict[str, int | float]:
         """The whole-archive settings of this file as Scrapy settings (``HARVEST_DEDUP_*``)."""
@@ -442,6 +482,7 @@ def parse_config(data: Any, path: str = "<config>") -> HarvestConfig:
         timezone=parsed.defaults.timezone,
         jitter=parsed.defaults.jitter,
         dedup=parsed.dedup,
+        distributed=parsed.distributed,
     )
 
 

@@ -148,7 +148,12 @@ def run_scheduler(
 ) -> None:
     """Run in the foreground until SIGTERM/SIGINT."""
     config = load_config(config_path)
-    launcher = CrawlLauncher(config_path, db_path)
+    if config.distributed.enabled:  # enqueue for the workers instead of crawling here
+        from crawler.distributed.enqueue import Enqueuer
+
+        launcher = Enqueuer(config_path)
+    else:
+        launcher = CrawlLauncher(config_path, db_path)
     scheduler = scheduler_factory(timezone=ZoneInfo(config.timezone))
     names = add_jobs(scheduler, config, launcher, jitter)
 

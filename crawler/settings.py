@@ -48,6 +48,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries with a growing wait before each (crawler/middlewares.py)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # distributed mode only: skips pages a killed predecessor of this job already delivered
+    "crawler.distributed.crawling.DeliveredFilterMiddleware": 560,
 }
 HARVEST_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubling for each further one
 HARVEST_RETRY_BACKOFF_MAX = 60.0
@@ -82,6 +84,34 @@ HARVEST_DEDUP_CONTAINMENT = 0.8
 HARVEST_DEDUP_MIN_SHINGLES = 100
 HARVEST_DEDUP_RECYCLED_DROP = 0.01
 HARVEST_DEDUP_MAX_CANDIDATES = 100
+
+# Distributed mode (crawler/distributed/; config.yaml `distributed:`), off by default.
+HARVEST_DIST_ENABLED = False
+# Set only by a worker for the `harvest crawl` children it starts: their store stage streams
+# pages to Redis (crawler/distributed/crawling.py) instead of writing SQLite.
+HARVEST_DIST_CRAWL = False
+HARVEST_DIST_JOB = ""  # the Dramatiq message id of that crawl's job
+HARVEST_DIST_REDIS_URL = "redis://127.0.0.1:6379/0"
+HARVEST_DIST_QUEUE = "harvest"  # Dramatiq queue of crawl_host messages
+HARVEST_DIST_STREAM = "harvest:pages"  # Redis stream from the crawls to the ingester
+HARVEST_DIST_WORKER_THREADS = 4  # concurrent host crawls per worker process
+# A worker silent this long is dead and its messages go back to the queue; the maintenance
+# that notices it runs on this fraction of broker commands (idle workers poll about once a
+# second), so a dead worker's jobs come back within a minute or two.
+HARVEST_DIST_HEARTBEAT_TIMEOUT = 60.0  # seconds
+HARVEST_DIST_MAINTENANCE_CHANCE = 0.05
+HARVEST_DIST_TIME_LIMIT = 6 * 3600.0  # seconds one host job may run (Dramatiq's default is 10 min)
+HARVEST_DIST_MAX_RETRIES = 3  # then the job goes to the dead-letter queue
+HARVEST_DIST_MIN_BACKOFF = 60.0  # seconds before the first retry, growing exponentially
+HARVEST_DIST_MAX_BACKOFF = 3600.0
+HARVEST_DIST_LOCK_TTL = 60.0  # seconds a host lock outlives a dead holder (renewed every third)
+HARVEST_DIST_BUSY_DELAY = 30.0  # seconds before a job whose host is being crawled is tried again
+HARVEST_DIST_INLINE_CAP = 1024 * 1024  # bytes of a page kept in the stream; larger ones spill
+HARVEST_DIST_SPILL_DIR = "archive/spill"  # shared by workers and ingester (e.g. an NFS mount)
+HARVEST_DIST_WORK_DIR = "archive/work"  # a worker's scratch space for its crawls
+HARVEST_DIST_FETCHED_TTL = 7 * 86400.0  # seconds a job's "delivered" URL set outlives the job
+HARVEST_DIST_SLOT_TTL = 7 * 86400.0  # seconds the scheduler remembers an enqueued slot
+HARVEST_DIST_INGEST_BATCH = 200  # stream entries per ingester transaction
 
 LOG_LEVEL = "INFO"
 # Log messages name a dropped or failed item by its URL and reason, never dump its fields.

@@ -124,6 +124,11 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        if crawler.settings.getbool("HARVEST_DIST_CRAWL"):
+            # a distributed crawl child: pages go to the Redis stream, the ingester stores them
+            from crawler.distributed.crawling import StreamStorePipeline
+
+            return StreamStorePipeline.from_crawler(crawler)
         pipeline = cls(crawler)
         # The finish reason is only known once the spider has closed, after the pipelines.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)

@@ -26,6 +26,7 @@ SCRAPY_GLUE = (
     "crawler.logformat",
     "crawler.reextract",
     "crawler.storage.crawl",
+    "crawler.distributed.crawling",  # the store stage and request filter of a distributed crawl
     "pipelines.store",
     "pipelines.attach",
     "pipelines.normalise",

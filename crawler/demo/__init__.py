@@ -106,10 +106,13 @@ class PortTaken(OSError):
 
 @contextlib.contextmanager
 def serve_directory(
-    root: Path = DEMO_SITE, port: int = 0, controls: SiteControls | None = None
+    root: Path = DEMO_SITE,
+    port: int = 0,
+    controls: SiteControls | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 at ``port`` (0: a free port); yield the base URL. A taken
-    ``port`` raises :class:`PortTaken`. ``controls`` lets tests inject faults."""
+    """Serve ``root`` on ``host`` (a loopback address) at ``port`` (0: a free port); yield the
+    base URL. A taken ``port`` raises :class:`PortTaken`. ``controls`` lets tests inject faults."""
     if not root.is_dir():
         raise FileNotFoundError(f"demo site folder not found: {root}")
     if root == DEMO_SITE:
@@ -120,15 +123,15 @@ def serve_directory(
     handler_class = type("Handler", (_Handler,), {"controls": controls or SiteControls()})
     handler = functools.partial(handler_class, directory=str(root))
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
         raise PortTaken(
-            exc.errno, f"127.0.0.1:{port} is in use ({exc.strerror}); stop what uses it"
+            exc.errno, f"{host}:{port} is in use ({exc.strerror}); stop what uses it"
         ) from None
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

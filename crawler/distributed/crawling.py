@@ -24,7 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.distributed.keys import delivered
-from crawler.distributed.stream import DeliveryFailed, StreamWriter
+from crawler.distributed.stream import WALKED_LINKS, DeliveryFailed, StreamWriter
 from crawler.signals import page_not_modified
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import page_row
@@ -153,6 +153,10 @@ class StreamStorePipeline:
         # pages an earlier, killed attempt of this job delivered belong to this run too
         skipped = stats.get(f"{STATS}/skipped_delivered", 0)
         counts = {"sources": self.delivered + skipped}
-        run = run_row(spider.site.name, self.started, reason, stats, counts, self.text_lengths)
-        self._deliver(self.writer.run, spider.site.name, run)
+        completed = spider.walk_completed(reason)
+        run = run_row(spider.site.name, reason, stats, counts, self.text_lengths, completed)
+        run.update(site=spider.site.name, started=self.started)
+        # the ingester records the walk in the archive, as the store stage does on one machine
+        walk = spider.walk.resolved_links() if completed else []
+        self._deliver(self.writer.run, spider.site.name, {**run, WALKED_LINKS: walk})
         record_run(crawl_connection(self.crawler), run)

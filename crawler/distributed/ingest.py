@@ -32,14 +32,16 @@ import redis
 from redis.exceptions import ResponseError
 
 from crawler.config import HarvestConfig
-from crawler.distributed.keys import INGEST_GROUP, INGEST_STATE, known, run_counts
-from crawler.distributed.stream import Entry
+from crawler.distributed.keys import INGEST_GROUP, INGEST_STATE, known, run_counts, walked
+from crawler.distributed.stream import WALKED_LINKS, Entry
 from crawler.storage import connect
 from crawler.storage.pages import Refetch, save_raw, store_pages, touch_unchanged
 from crawler.storage.runs import record_run
+from crawler.storage.walks import load_walk_state, record_walk
 from crawler.storage.warc import WarcWriter, archive_root_of
 from pipelines.dedup.index import NearDuplicateIndex
 from pipelines.dedup.similarity import text_shingles
+from pipelines.text import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -243,10 +245,15 @@ class Ingester:
             self.client.hset(known(site), mapping=mapping)
 
     def publish_all_known(self) -> None:
-        """At start: publish each configured site's URLs when Redis has none (a new Redis)."""
+        """At start: publish each configured site's URLs and walked links when Redis has none
+        (a new Redis)."""
         for site in self.config.sites:
             if not self.client.exists(known(site.name)):
                 self.publish_known(site.name)
+            if not self.client.exists(walked(site.name)):
+                trusted = load_walk_state(self.db, site.name).trusted
+                if trusted:
+                    self.client.sadd(walked(site.name), *trusted)
 
     def record_runs(self, runs: list[Entry]) -> None:
         """Record each finished run with the counts the ingester applied for it."""
@@ -257,10 +264,14 @@ class Ingester:
             ).fetchone()
             if known:
                 continue
+            walk = run.pop(WALKED_LINKS, None) or []
             counts = self.client.hgetall(run_counts(entry.job, entry.site))
             for key, column in RUN_COUNT_COLUMNS.items():
                 run[column] = int(counts.get(key.encode(), 0))
             _, alerts = record_run(self.db, run)
+            if walk:
+                record_walk(self.db, run["site"], walk, utc_now())
+                self.client.sadd(walked(run["site"]), *walk)
             for alert in alerts:
                 logger.warning("ALERT %s: %s: %s", alert.site, alert.kind, alert.message)
 

@@ -31,9 +31,10 @@ import redis
 from dramatiq.middleware import CurrentMessage
 
 from crawler.config import Distributed, ResolvedSite
-from crawler.distributed.keys import JOBS, delivered, known
+from crawler.distributed.keys import JOBS, delivered, known, walked
 from crawler.distributed.lock import HostLock
 from crawler.storage import connect, insert, transaction
+from crawler.storage.walks import record_walk
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +112,15 @@ def child_command(runtime: WorkerRuntime, site: str, db: Path, job: str) -> list
 
 
 def seed_known(client: redis.Redis, site: str, db: Path) -> int:
-    """Give the child's scratch archive the site's known document URLs (what the ingester
-    published), so that the crawl is incremental as on one machine; return how many."""
+    """Give the child's scratch archive the site's known document URLs and the links completed
+    walks saw (what the ingester published), so that the crawl is incremental as on one
+    machine; return how many URLs are known."""
     published = client.hgetall(known(site))
+    trusted = [url.decode() for url in client.smembers(walked(site))]
     archive = connect(db)
     try:
+        # what completed walks saw: the early stop trusts only these (crawler.storage.walks)
+        record_walk(archive, site, trusted, "published")
         with transaction(archive) as conn:
             for url, value in published.items():
                 etag, modified, due = json.loads(value)

@@ -36,3 +36,10 @@ def known(site: str) -> str:
     next_fetch_after], published by the ingester so that crawls on other machines stay
     incremental (conditional requests, nothing fetched before it is due)."""
     return f"{PREFIX}:known:{site}"
+
+
+def walked(site: str) -> str:
+    """Set of the document links completed walks of ``site`` have seen (the archive's
+    ``walked_links``), published by the ingester: the early stop of a crawl on another machine
+    trusts only these, as on one machine."""
+    return f"{PREFIX}:walked:{site}"

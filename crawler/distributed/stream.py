@@ -40,6 +40,10 @@ SPILL_SUFFIX = ".spill"
 _LENGTH_BYTES = 8  # a spill file: length of the WARC bytes, the WARC bytes, the zlib body
 DELIVERY_ATTEMPTS = 6  # with 1, 2, 4, 8, 16 s between them: Redis restarting is not fatal
 
+# A run entry's list of the document links its completed walk saw (empty when the walk did not
+# complete); the ingester takes it out of the row and records the walk.
+WALKED_LINKS = "walked_links"
+
 
 class DeliveryFailed(RuntimeError):
     """Redis refused an entry DELIVERY_ATTEMPTS times; the job must fail and be retried."""

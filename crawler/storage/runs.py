@@ -322,6 +322,15 @@ def finish_run(
     return check_run(db, run_id)
 
 
+def record_run(db: sqlite_utils.Database, run: dict[str, Any]) -> tuple[int, list[Alert]]:
+    """Write a run that finished elsewhere in one go (the distributed ingester, or a crawl
+    child recording its own): ``run`` is a :func:`run_row` with its ``site`` and ``started``.
+    Returns its id and its alerts."""
+    run_id = start_run(db, run["site"], run["started"], run.get("pid") or 0)
+    finished = {k: v for k, v in run.items() if k not in ("site", "started", "pid")}
+    return run_id, finish_run(db, run_id, finished)
+
+
 def check_run(db: sqlite_utils.Database, run_id: int) -> list[Alert]:
     """Assess run ``run_id`` against the site's recent successful runs; store and log alerts."""
     run = next(db.query("SELECT * FROM runs WHERE id = ?", [run_id]))

@@ -52,7 +52,8 @@ class DeliveredFilterMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeliveredFilterMiddleware:
         if not crawler.settings.getbool("HARVEST_DIST_CRAWL"):
-            raise NotConfigured("not a distributed crawl")
+            # no message: Scrapy would print it as a warning on every single-machine crawl
+            raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware

@@ -283,7 +283,8 @@ def demo(db_path: str) -> None:
                 "rows carry its URLs, so it never moves to another port)"
             ) from None
         click.echo(
-            f"demo site: {base_url}/ (three sites: a government column, two doc-share sites)"
+            f"demo site: {base_url}/ (four sites: two government columns, one of them publishing"
+            " its reports as attachments, and two doc-share sites)"
         )
         os.environ[DEMO_URL_VARIABLE] = base_url
         config = _load(str(DEMO_CONFIG))

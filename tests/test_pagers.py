@@ -181,3 +181,14 @@ def test_numbered_page_url_keeps_the_shape(template, index, url):
 
 def test_jcms_without_record_paging_is_not_guessed():
     assert jcms_listing("var x = 1;", "http://a/col/col1/index.html") is None
+
+
+def test_a_pager_that_says_one_page_is_not_reported(make_spider, saved_page, caplog):
+    # the demo's attachment column: createPageHTML(1, 0, "index", "html")
+    start = "http://www.example.gov.cn/gov/fgw/index.html"
+    spider = gov(make_spider, start, r"/gov/fgw/\d{6}/t\d{8}_\d+\.html$")
+    with caplog.at_level(logging.WARNING):
+        documents, pages = follow(spider, saved_page("gov_trs_one_page.html", start))
+    assert len(documents) == 7 and pages == []
+    assert stat(spider, "page_count_unknown") is None
+    assert "page count could not be read" not in caplog.text

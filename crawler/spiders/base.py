@@ -67,6 +67,7 @@ from crawler.spiders.pagers import (
     page_count_in_text,
     page_index,
     shows_a_pager,
+    trs_pages,
 )
 from crawler.storage.crawl import crawl_connection
 from crawler.storage.pages import known_urls
@@ -495,6 +496,9 @@ class SiteSpider(scrapy.Spider):
         """A first list page that shows a pager whose pages could not be read: say so."""
         scripts = "\n".join(response.xpath("//script/text()").getall())
         text = clean_text(response.xpath("//body//text()[not(ancestor::script)]").getall())
+        trs = trs_pages(scripts)
+        if (trs is not None and trs[0] <= 1) or page_count_in_text(text) == 1:
+            return  # a pager that says the listing has one page: nothing was missed
         if shows_a_pager(scripts, text):
             self._inc("page_count_unknown")
             self.logger.warning(

@@ -54,6 +54,13 @@ _DOCUMENT_COLUMNS = tuple(
 )
 
 
+def _select(column: str) -> str:
+    # The archive keeps text_original only where it differs from text.
+    if column == "text_original":
+        return "coalesce(d.text_original, d.text) AS text_original"
+    return f"d.{column}"
+
+
 def _open(db_path: str | Path) -> sqlite3.Connection:
     # Read-only: exporting must never change (or create) an archive.
     uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
@@ -80,7 +87,7 @@ def iter_records(
         clauses.append("EXISTS (SELECT 1 FROM sources s WHERE s.document_id = d.id AND s.site = ?)")
         params.append(site)
     sql = (
-        f"SELECT d.id, {', '.join('d.' + c for c in _DOCUMENT_COLUMNS)}, {cluster} "
+        f"SELECT d.id, {', '.join(map(_select, _DOCUMENT_COLUMNS))}, {cluster} "
         f"FROM documents d WHERE {' AND '.join(clauses)} ORDER BY d.id LIMIT ?"
     )
     while True:

@@ -26,6 +26,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.storage.grams import register as register_grams
+
 DEFAULT_DB = Path("archive/harvest.db")
 MMAP_BYTES = 2 * 1024**3
 CACHE_KIB = 64 * 1024
@@ -45,6 +47,7 @@ def configure(conn: sqlite3.Connection) -> None:
     # with 100,000 documents as with 1,000. Mapped pages are the OS's, shared and evictable.
     conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    register_grams(conn)  # the short-term index's triggers call it
 
 
 def connect(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:

@@ -160,7 +160,7 @@ def store_pages(
     counts = dict.fromkeys(STORE_COUNTS, 0)
     with transaction(db) as conn:
         for row in rows:
-            document_id, existed = _store_document(conn, row)
+            document_id, existed = _store_document(conn, row, clustered=link is not None)
             counts["updated" if existed else "new"] += 1
             previous = conn.execute(
                 "SELECT document_id, refetch_interval, coalesce(changes, 0) FROM sources"
@@ -185,9 +185,12 @@ def store_pages(
     return counts
 
 
-def _store_document(conn: sqlite3.Connection, row: dict[str, Any]) -> tuple[int, bool]:
+def _store_document(
+    conn: sqlite3.Connection, row: dict[str, Any], clustered: bool = False
+) -> tuple[int, bool]:
     """The id of the document with this row's text, inserted when new; and whether it existed
-    (it is then only seen again: a later ``last_seen``)."""
+    (it is then only seen again: a later ``last_seen``). ``clustered``: a near-duplicate index
+    will cluster it."""
     seen = row["fetched_at"]
     existing = conn.execute(
         "SELECT id FROM documents WHERE content_hash = ?", [row["content_hash"]]
@@ -200,6 +203,15 @@ def _store_document(conn: sqlite3.Connection, row: dict[str, Any]) -> tuple[int,
         return existing[0], True
     document = {k: row.get(k) for k in DOCUMENT_COLUMNS if k != "id"}
     document.update(first_seen=seen, last_seen=seen, length=len(row["text"] or ""))
+    if document["text_original"] == document["text"]:
+        document["text_original"] = None  # most pages are Simplified already: one copy
+    if clustered:
+        # A new document starts as its own cluster's canonical member; writing that now
+        # spares the near-duplicate index an UPDATE, which rewrites the whole row.
+        (document["id"],) = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM documents"
+        ).fetchone()
+        document.update(cluster_id=document["id"], is_canonical=1)
     return insert(conn, "documents", document).lastrowid, False
 
 

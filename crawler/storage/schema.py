@@ -25,12 +25,14 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+import crawler.storage.grams as grams
+
+# The texts come last: SQLite reads a row's columns in order, and columns stored after two
+# ~9 KB texts sit on overflow pages, so sorting or filtering on them would read the texts too.
 DOCUMENT_COLUMNS: dict[str, type] = {
     "id": int,
     "title": str,
     "title_original": str,
-    "text": str,
-    "text_original": str,
     "published": str,
     "content_hash": str,
     "script": str,
@@ -47,6 +49,8 @@ DOCUMENT_COLUMNS: dict[str, type] = {
     "last_seen": str,
     "cluster_id": int,  # the cluster's id (its first member's document id)
     "is_canonical": int,
+    "text": str,
+    "text_original": str,  # NULL when the page's text is already ``text`` (Simplified)
 }
 
 SOURCE_COLUMNS: dict[str, type] = {
@@ -120,6 +124,16 @@ CREATE INDEX IF NOT EXISTS idx_documents_cluster ON documents(cluster_id);
 CREATE UNIQUE INDEX IF NOT EXISTS idx_sources_url ON sources(url);
 CREATE INDEX IF NOT EXISTS idx_sources_document ON sources(document_id);
 CREATE INDEX IF NOT EXISTS idx_runs_site ON runs(site, started);
+CREATE INDEX IF NOT EXISTS idx_runs_started ON runs(started);
+CREATE INDEX IF NOT EXISTS idx_documents_published ON documents(published);
+CREATE INDEX IF NOT EXISTS idx_documents_newest ON documents(coalesce(published, first_seen));
+CREATE INDEX IF NOT EXISTS idx_documents_region ON documents(region);
+CREATE INDEX IF NOT EXISTS idx_documents_agency ON documents(agency, year);
+CREATE INDEX IF NOT EXISTS idx_documents_year ON documents(year);
+CREATE INDEX IF NOT EXISTS idx_documents_period ON documents(period);
+CREATE INDEX IF NOT EXISTS idx_documents_doc_type ON documents(doc_type);
+CREATE INDEX IF NOT EXISTS idx_sources_site ON sources(site, document_id);
+CREATE INDEX IF NOT EXISTS idx_sources_fetched ON sources(fetched_at);
 CREATE TABLE IF NOT EXISTS document_versions (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
@@ -129,6 +143,7 @@ CREATE TABLE IF NOT EXISTS document_versions (
     last_seen TEXT NOT NULL,
     UNIQUE (url, content_hash)
 );
+CREATE INDEX IF NOT EXISTS idx_document_versions_document ON document_versions(document_id);
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,
@@ -137,6 +152,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     kind TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS idx_alerts_created ON alerts(created);
 CREATE TABLE IF NOT EXISTS dedup_signatures (
     document_id INTEGER PRIMARY KEY,
     signature BLOB NOT NULL,
@@ -166,6 +182,8 @@ CREATE TABLE IF NOT EXISTS document_clusters (
     recycled INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idx_document_clusters_cluster ON document_clusters(cluster_id);
+CREATE INDEX IF NOT EXISTS idx_document_clusters_recycled ON document_clusters(cluster_id)
+    WHERE recycled = 1;
 CREATE TABLE IF NOT EXISTS dedup_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -223,12 +241,70 @@ def _site_families_to_sources(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE site_families")
 
 
+def _texts_last(db: sqlite_utils.Database) -> None:
+    """Archives before version 3 stored ``text`` and ``text_original`` before the metadata
+    columns: rebuild ``documents`` in :data:`DOCUMENT_COLUMNS` order (ids, and so the FTS
+    index, unchanged), with its indexes, triggers and the views that read it."""
+    present = list(db["documents"].columns_dict)
+    order = [c for c in DOCUMENT_COLUMNS if c in present]
+    order += [c for c in present if c not in DOCUMENT_COLUMNS]  # added by someone else
+    if present == order:
+        return
+    conn = db.conn
+    kept = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
+        " (type IN ('index', 'trigger') AND tbl_name = 'documents') OR type = 'view')"
+    ).fetchall()
+    columns = ", ".join(f"[{c}]" for c in order)
+    conn.execute("PRAGMA foreign_keys=OFF")  # sources point at documents while it is rebuilt
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for kind, name, _ in kept:
+            if kind == "view":
+                conn.execute(f"DROP VIEW [{name}]")
+        db["documents_rebuilt"].create(
+            {c: DOCUMENT_COLUMNS.get(c, str) for c in order},
+            pk="id",
+            not_null={"text", "content_hash"},
+        )
+        conn.execute(f"INSERT INTO documents_rebuilt ({columns}) SELECT {columns} FROM documents")
+        conn.execute("DROP TABLE documents")
+        conn.execute("ALTER TABLE documents_rebuilt RENAME TO documents")
+        for _, _, sql in kept:
+            conn.execute(sql)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _text_original_when_different(db: sqlite_utils.Database) -> None:
+    """``text_original`` is kept only where the page's text differs from ``text``."""
+    db.execute("UPDATE documents SET text_original = NULL WHERE text_original = text")
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
     (2, _site_families_to_sources),
+    (3, _texts_last),
+    (4, _text_original_when_different),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _ensure_grams(db: sqlite_utils.Database) -> None:
+    """The short-term index (:mod:`crawler.storage.grams`), filled when it is new."""
+    exists = db[grams.TABLE].exists()
+    if not exists:
+        db.execute(grams.CREATE)
+    for trigger in grams.TRIGGERS:
+        db.execute(trigger)
+    if not exists:
+        grams.fill(db.conn)
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -260,5 +336,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for number, migrate in MIGRATIONS:
         if number > version:
             migrate(db)
+    _ensure_grams(db)
     if version != SCHEMA_VERSION:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

@@ -3,8 +3,8 @@
 In:  a fully processed item (extracted, normalised, with its dedup key).
 Out: rows in ``documents`` / ``sources`` / ``document_versions``
      (:func:`crawler.storage.pages.store_pages`), near-duplicate links and clusters
-     (:class:`pipelines.dedup.index.NearDuplicateIndex`, in the same transaction), the page
-     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz``, and at spider close a ``runs``
+     (:class:`pipelines.dedup.index.NearDuplicateIndex`, in the same transaction), and at
+     spider close a ``runs``
      row checked against the site's recent runs (:mod:`crawler.storage.runs`). Known pages
      that answered 304 arrive as the ``page_not_modified`` signal, not as items.
 
@@ -16,7 +16,6 @@ Writes go through the crawl's one archive connection (:mod:`crawler.storage.craw
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -25,7 +24,7 @@ from scrapy.crawler import Crawler
 
 from crawler.signals import page_not_modified
 from crawler.storage.crawl import crawl_connection
-from crawler.storage.pages import Refetch, page_row, save_raw, store_pages, touch_unchanged
+from crawler.storage.pages import Refetch, body_sha1, page_row, store_pages, touch_unchanged
 from crawler.storage.runs import record_run, run_row
 from pipelines.dedup.index import NearDuplicateIndex
 from pipelines.dedup.similarity import NearDupSettings
@@ -38,7 +37,6 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.raw_dir = Path(settings.get("HARVEST_RAW_DIR"))
         self.batch_size = settings.getint("HARVEST_BATCH_SIZE")
         self.index = NearDuplicateIndex(NearDupSettings.from_settings(settings))
         self.buffer: list[dict[str, Any]] = []
@@ -71,7 +69,8 @@ class StorePipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         row = page_row(adapter)
-        row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, adapter["site"], adapter["body"])
+        # The raw page is the WARC record the middleware wrote (sources.warc_*): no second copy.
+        row["raw_path"], row["body_sha1"] = row.get("warc_file"), body_sha1(adapter["body"])
         self.text_lengths.append(len(row["text"] or ""))
         self.buffer.append(row)
         if len(self.buffer) >= self.batch_size:

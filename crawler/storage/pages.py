@@ -9,13 +9,11 @@ Out: ``documents`` (one row per distinct text), ``sources`` (one row per URL),
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -77,17 +75,9 @@ def page_row(item: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def save_raw(raw_dir: Path, site: str, body: bytes) -> tuple[str, str]:
-    """Write ``body`` once under ``raw_dir/site`` (named by content, so a page fetched twice is
-    kept once); return (path relative to raw_dir's parent, sha1 of the body)."""
-    digest = hashlib.sha1(body).hexdigest()
-    path = raw_dir / site / f"{digest}.html.gz"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".tmp")
-        partial.write_bytes(gzip.compress(body, mtime=0))
-        partial.replace(path)  # atomic: a killed process leaves no half-written page
-    return str(path.relative_to(raw_dir.parent)), digest
+def body_sha1(body: bytes) -> str:
+    """SHA-1 of a response body, as ``sources.body_sha1`` records it."""
+    return hashlib.sha1(body).hexdigest()
 
 
 # What store_pages counts, per batch.

@@ -68,7 +68,7 @@ SOURCE_COLUMNS: dict[str, type] = {
     "title": str,
     "list_url": str,
     "list_date": str,
-    "raw_path": str,
+    "raw_path": str,  # the WARC file holding the page, relative to the archive folder
     "body_sha1": str,
     # incremental fetching: validators the site sent, and when to fetch the URL again
     "etag": str,
@@ -134,6 +134,8 @@ CREATE INDEX IF NOT EXISTS idx_documents_period ON documents(period);
 CREATE INDEX IF NOT EXISTS idx_documents_doc_type ON documents(doc_type);
 CREATE INDEX IF NOT EXISTS idx_sources_site ON sources(site, document_id);
 CREATE INDEX IF NOT EXISTS idx_sources_fetched ON sources(fetched_at);
+CREATE INDEX IF NOT EXISTS idx_sources_status ON sources(status);
+CREATE INDEX IF NOT EXISTS idx_sources_encoding ON sources(encoding);
 CREATE TABLE IF NOT EXISTS document_versions (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
@@ -286,12 +288,22 @@ def _text_original_when_different(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE documents SET text_original = NULL WHERE text_original = text")
 
 
+def _raw_pages_from_warc(db: sqlite_utils.Database) -> None:
+    """Pages were also kept as gzip files under ``<archive>/raw/``; the WARC record is the one
+    copy now, so sources that have one point at it (the old files may then be deleted)."""
+    db.execute(
+        "UPDATE sources SET raw_path = warc_file WHERE warc_file IS NOT NULL"
+        " AND (raw_path IS NULL OR raw_path LIKE 'raw/%')"
+    )
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
     (2, _site_families_to_sources),
     (3, _texts_last),
     (4, _text_original_when_different),
+    (5, _raw_pages_from_warc),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -27,6 +27,7 @@ from datasette.utils import path_with_added_args, path_with_removed_args
 DATABASE = "harvest"
 SHORT_SCAN_LIMIT = 20_000
 _TERMS = re.compile(r"\S+")
+_WHERE = re.compile(r"\bwhere\b", re.IGNORECASE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # Doc-share pages flatten a report into one line; its numbered headings (一、 (二) （三）) still
 # mark where paragraphs began. Display only: the stored text is left as extraction wrote it.
@@ -132,11 +133,16 @@ class SourceSiteFacet(Facet):
 
         size = self.get_facet_size()
         selected_sites = set(self.request.args.getlist("_site"))
+        # Unfiltered, the counts come from the (site, document_id) index alone; filtered, from
+        # the sources of the documents the filters select.
+        within = (
+            f"where document_id in (select id from ({self.sql})) "
+            if _WHERE.search(self.sql)
+            else ""
+        )
         sql = (
-            f"with inner as ({self.sql}) "
             "select site as value, count(distinct document_id) as count from sources "
-            "where document_id in (select id from inner) "
-            f"group by site order by count desc, site limit {size + 1}"
+            f"{within}group by site order by count desc, site limit {size + 1}"
         )
         for _config in self.get_configs():
             try:

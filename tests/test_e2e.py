@@ -141,11 +141,13 @@ def test_no_navigation_or_footer_text_is_stored(crawled):
 
 def test_sources_record_status_encoding_and_raw_page(crawled):
     db_path = crawled["db_path"]
+    assert not (db_path.parent / "raw").exists()
     for url, status, encoding, raw_path, site in rows(
         db_path, "SELECT url, status, encoding, raw_path, site FROM sources"
     ):
         assert status == 200, url
         assert (db_path.parent / raw_path).is_file(), url
+        assert raw_path.startswith("warc/"), url  # the WARC record is the one raw copy
         if site == "demo_gov":
             assert encoding == "gb18030", url  # gb2312 pages are decoded with the superset
 

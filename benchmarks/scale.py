@@ -79,24 +79,48 @@ PERIODS = ("全年", "上半年", "第一季度", "第三季度", "下半年")
 DOC_TYPES = ("工作总结", "工作计划", "工作要点", "述职报告")
 
 
+POOL = 50_000  # mutated seed sentences per building process
+
+
+def corpus_context(seed: int):
+    """A pool of seed sentences each edited like benchmarks/dedup.py's documents (12% of the
+    characters replaced, numbers changed): drawing documents from it keeps a 100,000-document
+    build about the store path rather than the generator."""
+    import opencc
+    from dedup import Generator, load_sentences
+
+    sentences, chars = load_sentences()
+    gen = Generator(random.Random(seed), sentences, chars)
+    pool = [gen.mutate(gen.rng.choice(sentences), 0.12) for _ in range(POOL)]
+    return pool, sentences, chars, opencc.OpenCC("s2t")
+
+
+def sentences_of(i: int, seed: int, pool: list[str]) -> list[str]:
+    rng = random.Random(seed * 1_000_003 + i)
+    target, out, length = rng.randint(2000, 5000), [], 0
+    while length < target:
+        out.append(pool[rng.randrange(len(pool))])
+        length += len(out[-1])
+    return out
+
+
 def document_item(i: int, seed: int, context) -> dict:
     """The i-th document (1-based) as the extract stage hands it on: deterministic in (seed, i),
     so a later process regenerates the originals it copies."""
     from dedup import Generator, plant
 
-    sentences, chars, s2t = context
-    rng = random.Random(seed * 1_000_003 + i)
-    gen = Generator(rng, sentences, chars)
+    pool, sentences, chars, s2t = context
+    rng = random.Random(seed * 1_000_003 + i + 7)
     kind = rng.random()
     if i > 20 and kind < NEAR_COPIES:
         original = rng.randrange(1, i)
-        orng = random.Random(seed * 1_000_003 + original)
-        text, _ = plant(rng, gen, Generator(orng, sentences, chars).document(), s2t)
+        gen = Generator(rng, sentences, chars)
+        text, _ = plant(rng, gen, sentences_of(original, seed, pool), s2t)
     elif i > 20 and kind < NEAR_COPIES + EXACT_COPIES:
         original = rng.randrange(1, i)
         return {**document_item(original, seed, context), "url": f"https://share.example/{i}"}
     else:
-        text = "\n".join(gen.document())
+        text = "\n".join(sentences_of(i, seed, pool))
     site, family = SITES[rng.randrange(len(SITES))]
     year = rng.randint(2015, 2024)
     doc_type = rng.choice(DOC_TYPES)
@@ -139,9 +163,6 @@ def vm_hwm_mb() -> float:
 
 def grow(db_path: str, start: int, stop: int, seed: int) -> dict:
     """Store documents start+1..stop the way a crawl does; timings per CHUNK documents."""
-    import opencc
-    from dedup import load_sentences
-
     from crawler import settings as defaults
     from crawler.storage import connect
     from crawler.storage.pages import page_row, store_pages
@@ -150,8 +171,7 @@ def grow(db_path: str, start: int, stop: int, seed: int) -> dict:
     from pipelines.dedup.similarity import DEFAULTS
     from pipelines.normalise import NormalisePipeline
 
-    sentences, chars = load_sentences()
-    context = (sentences, chars, opencc.OpenCC("s2t"))
+    context = corpus_context(seed)
     db = connect(db_path)
     index = NearDuplicateIndex(DEFAULTS).open(db.conn)
     normalise, dedup = NormalisePipeline(), DedupPipeline(DEFAULTS)

@@ -58,8 +58,8 @@ _INDEX_SETTINGS = ("shingle_size", "num_perm", "bands")
 _ESTIMATE_MARGIN = 0.15
 # Dedup forms of recently indexed or compared documents, by content hash (texts never change
 # under one hash): a cluster's canonical is compared with every new member, and a new document
-# is often the canonical of copies that follow it. About 0.3 MB per entry.
-_FORMS_CACHE_SIZE = 256
+# is often the canonical of copies that follow it. Up to ~0.6 MB per entry (two shingle sets).
+_FORMS_CACHE_SIZE = 128
 _forms_cache: OrderedDict[tuple[str, int], TextForms] = OrderedDict()
 
 

@@ -391,6 +391,28 @@ def report_build(size: int, chunks: list, rss: float, text_bytes: int, db_path: 
     return {"rate": rate, "store_rate": store_rate, "per_doc": per_doc, "ratio": ratio}
 
 
+def time_short_terms(db_path: str) -> None:
+    """The short-term index the search pages can use, timed directly (read-only)."""
+    from crawler.storage.grams import short_term_ids
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    figures = []
+    for term in ("科", "科技", "总结"):
+        t0 = time.perf_counter()
+        ids = short_term_ids(conn, term, limit=1000)
+        total = conn.execute(
+            "SELECT count(*) FROM documents_grams WHERE documents_grams MATCH ?", [f'"{term}"']
+        ).fetchone()[0]
+        figures.append(
+            f"{term} {(time.perf_counter() - t0) * 1000:.0f} ms ({len(ids)} ids of {total})"
+        )
+    conn.close()
+    print(
+        "short_term_ids (crawler.storage.grams), newest 1,000 + the total count: "
+        + "; ".join(figures)
+    )
+
+
 def print_pages(size: int, timings: dict, baseline: dict) -> None:
     print(f"Datasette pages at {size:,} (harvest serve over HTTP; first / median of 3; x 1k):")
     worst = 0.0
@@ -420,6 +442,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.pages_only:
         print_pages(0, time_pages(args.pages_only), {})
+        time_short_terms(args.pages_only)
         return
     if args.grow:
         db_path, start, stop, seed = args.grow
@@ -443,6 +466,7 @@ def main() -> None:
         timings = time_pages(db_path)
         baseline = baseline or timings
         print_pages(size, timings, baseline)
+        time_short_terms(db_path)
     first = summary[sizes[0]]
     for size in sizes[1:]:
         s = summary[size]

@@ -3,7 +3,8 @@
 FTS5's trigram index cannot answer a query shorter than three characters (科技, 工作, 局), and
 scanning every text for it does not scale. ``documents_grams`` is a contentless FTS5 table
 (``detail=none``: document ids only, no positions) whose one column holds, per document, every
-distinct character and character pair of its title and text as a token. Triggers on
+distinct character and character pair of its title and text as a token (no token counts:
+nothing ranks by them). Triggers on
 ``documents`` keep it in sync through the SQL function ``harvest_grams``, which
 :func:`crawler.storage.configure` registers on every connection that writes the archive.
 
@@ -25,7 +26,7 @@ TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'"
 
 CREATE = f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(
-    grams, content='', detail=none, tokenize="{TOKENIZER}"
+    grams, content='', detail=none, columnsize=0, tokenize="{TOKENIZER}"
 )
 """
 

@@ -185,7 +185,10 @@ def grow(db_path: str, start: int, stop: int, seed: int) -> dict:
         store_s = 0.0
         for b in range(0, len(items), batch_size):
             rows = []
-            for item in items[b : b + batch_size]:
+            for k in range(b, min(b + batch_size, len(items))):
+                # released once stored, as the crawl's items are: a processed item holds its
+                # shingle set (~0.3 MB)
+                item, items[k] = items[k], None
                 item = dedup.process_item(normalise.process_item(item))
                 row = page_row(item)
                 row["raw_path"] = row["warc_file"]  # what the store stage records now

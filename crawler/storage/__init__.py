@@ -29,7 +29,7 @@ import sqlite_utils
 from crawler.storage.grams import register as register_grams
 
 DEFAULT_DB = Path("archive/harvest.db")
-MMAP_BYTES = 256 * 1024**2
+MMAP_BYTES = 64 * 1024**2
 CACHE_KIB = 64 * 1024
 
 
@@ -46,7 +46,7 @@ def configure(conn: sqlite3.Connection) -> None:
     # pages rather than read() calls into SQLite's small default cache, a probe stays as cheap
     # with 100,000 documents as with 1,000. Mapped pages are the OS's, shared and evictable,
     # but they count in the process's RSS (a 2 GiB map showed 2 GB at 100,000 documents), so
-    # the map covers the first 256 MiB and the page cache below serves the rest.
+    # the map covers the first 64 MiB and SQLite's page cache (and the OS's) serves the rest.
     conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     register_grams(conn)  # the short-term index's triggers call it

@@ -278,6 +278,10 @@ def pages(db_path: str) -> dict[str, str]:
         "search 1 char 科": f"/harvest/documents?_q={q('科')}",
         "search 2 chars 科技": f"/harvest/documents?_q={q('科技')}",
         "search 4 chars 工作总结": f"/harvest/documents?_q={q('工作总结')}",
+        # what the short-term index gives the table page (crawler/storage/grams.py), as a
+        # filter any search code can use: no text is read
+        "科 via documents_grams": "/harvest/documents?_where=" + q(grams_filter("科")),
+        "科技 via documents_grams": "/harvest/documents?_where=" + q(grams_filter("科技")),
         "canned search 科": f"/harvest/search?q={q('科')}",
         "canned search 科技": f"/harvest/search?q={q('科技')}",
         "canned search 工作总结": f"/harvest/search?q={q('工作总结')}",
@@ -294,6 +298,10 @@ def pages(db_path: str) -> dict[str, str]:
         "alerts": "/harvest/alerts",
         "document_versions": "/harvest/document_versions",
     }
+
+
+def grams_filter(term: str) -> str:
+    return f"id in (select rowid from documents_grams where documents_grams match '\"{term}\"')"
 
 
 def fetch(url: str) -> tuple[float, int]:

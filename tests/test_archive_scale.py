@@ -170,3 +170,20 @@ def test_dedup_forms_equal_the_text_shingles_and_recycled_check():
         )
     redated = texts[0].replace("2019", "2020").replace("2020", "2021")
     assert is_recycled(texts[0], redated) is (texts[0] != redated)
+
+
+def test_database_page_counts_shown_tables_only_and_clusters_view_reads_no_join(archive, tmp_path):
+    from crawler.browse.serve import build_datasette
+    from tests.test_serve import get
+
+    archive.close()
+    ds = build_datasette(tmp_path / "a.db")
+    tables = {t["name"]: t for t in get(ds, "/harvest.json").json()["tables"]}
+    assert tables["documents"]["count"] == len(TEXTS) and tables["sources"]["count"] == len(TEXTS)
+    # hidden index tables (FTS shadows, LSH bands) are not counted: SQLite cannot interrupt it
+    assert tables["documents_fts_data"]["count"] is None and tables["documents_fts_data"]["hidden"]
+    assert tables["dedup_bands"]["count"] is None
+    conn = sqlite3.connect(tmp_path / "a.db")
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM clusters"))
+    assert "documents" not in plan
+    assert conn.execute("SELECT count(*), count(title) FROM clusters").fetchone() == (4, 4)

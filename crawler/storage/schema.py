@@ -203,13 +203,6 @@ CREATE TABLE IF NOT EXISTS dedup_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE VIEW IF NOT EXISTS clusters AS
-SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
-       dc.containment, dc.recycled, d.title, d.published, d.length,
-       (SELECT group_concat(site, ', ') FROM
-           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
-       ) AS sites
-FROM document_clusters dc JOIN documents d ON d.id = dc.document_id;
 CREATE TABLE IF NOT EXISTS warc_payloads (
     digest TEXT PRIMARY KEY,
     uri TEXT NOT NULL,
@@ -229,6 +222,22 @@ CREATE TABLE IF NOT EXISTS reextract_checkpoints (
 
 # sqlite-utils' FTS update trigger re-indexes the text on any update; documents are updated on
 # every crawl (last_seen, cluster columns) while their text never changes.
+# The documents columns are scalar subqueries, not a join: a count or facet over the view (its
+# table page) then reads document_clusters alone, and only the rows shown read documents.
+_CLUSTERS_VIEW = """
+CREATE VIEW IF NOT EXISTS clusters AS
+SELECT dc.cluster_id, dc.document_id, dc.is_canonical, dc.similarity, dc.jaccard,
+       dc.containment, dc.recycled,
+       (SELECT title FROM documents WHERE id = dc.document_id) AS title,
+       (SELECT published FROM documents WHERE id = dc.document_id) AS published,
+       (SELECT length FROM documents WHERE id = dc.document_id) AS length,
+       (SELECT group_concat(site, ', ') FROM
+           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = dc.document_id
+            ORDER BY s.site)
+       ) AS sites
+FROM document_clusters dc
+"""
+
 _FTS_UPDATE_TRIGGER = """
 CREATE TRIGGER documents_au AFTER UPDATE OF title, text ON documents BEGIN
   INSERT INTO documents_fts (documents_fts, rowid, title, text)
@@ -315,6 +324,11 @@ def _cluster_index_with_canonical(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_documents_cluster")
 
 
+def _clusters_view_without_join(db: sqlite_utils.Database) -> None:
+    db.execute("DROP VIEW IF EXISTS clusters")
+    db.execute(_CLUSTERS_VIEW)
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
@@ -323,6 +337,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (4, _text_original_when_different),
     (5, _raw_pages_from_warc),
     (6, _cluster_index_with_canonical),
+    (7, _clusters_view_without_join),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -357,7 +372,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             if column not in present:
                 db[table].add_column(column, col_type)
     # statement by statement: executescript would commit a transaction the caller has open
-    for statement in [*_STATEMENTS.split(";\n"), *_FACET_INDEXES]:
+    for statement in [*_STATEMENTS.split(";\n"), *_FACET_INDEXES, _CLUSTERS_VIEW]:
         if statement.strip():
             db.execute(statement)
     version = db.execute("PRAGMA user_version").fetchone()[0]

@@ -301,7 +301,9 @@ def pages(db_path: str) -> dict[str, str]:
 
 
 def grams_filter(term: str) -> str:
-    return f"id in (select rowid from documents_grams where documents_grams match '\"{term}\"')"
+    from crawler.storage.grams import filter_clause, match_phrase
+
+    return filter_clause("g").replace(":g", "'" + match_phrase(term).replace("'", "''") + "'")
 
 
 def fetch(url: str) -> tuple[float, int]:

@@ -114,8 +114,13 @@ def old_layout_archive(path: Path) -> None:
         {"id": 7, "title": "科技局", "text": text, "text_original": text, "content_hash": "h7"}
     )
     db["sources"].insert(
-        {"url": "http://gov.example/7", "site": "gov", "document_id": 7,
-         "raw_path": "raw/gov/abc.html.gz", "warc_file": "warc/gov-1.warc.gz"}
+        {
+            "url": "http://gov.example/7",
+            "site": "gov",
+            "document_id": 7,
+            "raw_path": "raw/gov/abc.html.gz",
+            "warc_file": "warc/gov-1.warc.gz",
+        }
     )
     conn.execute("PRAGMA user_version=2")
     conn.commit()
@@ -187,3 +192,12 @@ def test_database_page_counts_shown_tables_only_and_clusters_view_reads_no_join(
     plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM clusters"))
     assert "documents" not in plan
     assert conn.execute("SELECT count(*), count(title) FROM clusters").fetchone() == (4, 4)
+
+
+def test_filter_clause_selects_what_short_term_ids_returns(archive):
+    from crawler.storage.grams import filter_clause, match_phrase
+
+    for term in ("科", "教育", "局"):
+        sql = f"SELECT id FROM documents WHERE {filter_clause('t')} ORDER BY id DESC"
+        found = [r[0] for r in archive.execute(sql, {"t": match_phrase(term)})]
+        assert found == short_term_ids(archive.conn, term)

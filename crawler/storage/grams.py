@@ -9,7 +9,8 @@ nothing ranks by them). Triggers on
 :func:`crawler.storage.configure` registers on every connection that writes the archive.
 
 In:  a document's title and text (triggers), or a one- or two-character term (lookups).
-Out: :func:`short_term_ids`, the newest matching document ids, at most ``limit`` of them.
+Out: :func:`short_term_ids`, the newest matching document ids, at most ``limit`` of them;
+     :func:`filter_clause` + :func:`match_phrase`, the same as SQL for a page's filter.
 """
 
 from __future__ import annotations
@@ -74,17 +75,33 @@ def fill(conn: sqlite3.Connection) -> None:
     )
 
 
+def match_phrase(term: str) -> str:
+    """``term`` as the FTS5 phrase that matches it in ``documents_grams``; ValueError unless it
+    is one or two characters without whitespace."""
+    term = term.strip()
+    if not term or len(term) > MAX_TERM or any(ch.isspace() for ch in term):
+        raise ValueError(f"short_term_ids: {term!r} is not one or two characters")
+    return '"' + term.replace('"', '""') + '"'
+
+
+def filter_clause(param: str) -> str:
+    """A WHERE clause on ``documents`` for the documents containing the phrase bound to
+    ``:param`` (:func:`match_phrase`), e.g. a Datasette filter.
+
+    The unary ``+`` keeps SQLite from fetching every matching row by id (a common character
+    matches nearly every document: 0.3 s for 60,000 rows); it scans an index instead and
+    checks each id against the match, so counts, facets and the newest-first page read no
+    rows they do not show (20-30 ms at 60,000 documents)."""
+    return f"+id IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :{param})"
+
+
 def short_term_ids(conn: sqlite3.Connection, term: str, limit: int = 1000) -> list[int]:
     """Ids of documents whose title or text contains ``term`` (one or two characters, no
     whitespace), newest (highest id) first, at most ``limit``.
 
     Exact, not a candidate list: a pair is indexed wherever it occurs, a character too."""
-    term = term.strip()
-    if not term or len(term) > MAX_TERM or any(ch.isspace() for ch in term):
-        raise ValueError(f"short_term_ids: {term!r} is not one or two characters")
-    phrase = '"' + term.replace('"', '""') + '"'
     rows = conn.execute(
         f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? ORDER BY rowid DESC LIMIT ?",
-        [phrase, limit],
+        [match_phrase(term), limit],
     )
     return [r[0] for r in rows]

@@ -13,7 +13,10 @@ Out: pages/s (responses, robots.txt included, over the wall time of the whole pr
 in the same run, interleaved (harvest, fetch-only, naive, then again), best of the rounds
 each; harvest as a ratio to both (target: >= 0.6x fetch-only).
 
-Run: ``.venv/bin/python benchmarks/crawl.py [--documents 2000] [--rounds 2]``.
+``--before DIR`` also times ``harvest crawl`` from an older checkout (``git archive TAG | tar
+-x -C DIR``), interleaved with the rest.
+
+Run: ``.venv/bin/python benchmarks/crawl.py [--documents 2000] [--rounds 2] [--before DIR]``.
 """
 
 from __future__ import annotations
@@ -69,11 +72,12 @@ def harvest_config(path: Path, base_url: str, documents: int) -> None:
     )
 
 
-def run_harvest(tmp: Path, base_url: str, documents: int, n: int) -> float:
-    config, db = tmp / "config.yaml", tmp / f"h{n}" / "harvest.db"
+def run_harvest(tmp: Path, base_url: str, documents: int, n: int, tree: Path = ROOT) -> float:
+    """``harvest crawl`` from ``tree`` (this checkout, or an older one to compare with)."""
+    config, db = tmp / "config.yaml", tmp / f"h{n}-{tree.name}" / "harvest.db"
     harvest_config(config, base_url, documents)
     command = [sys.executable, "-m", "crawler.cli", "crawl", "bench", "--config", str(config)]
-    return timed(command + ["--db", str(db), "--quiet"])
+    return timed(command + ["--db", str(db), "--quiet"], cwd=tree)
 
 
 def run_spider(kind: str, tmp: Path, base_url: str, documents: int, n: int) -> float:
@@ -81,9 +85,9 @@ def run_spider(kind: str, tmp: Path, base_url: str, documents: int, n: int) -> f
     return timed([sys.executable, __file__, "--spider", kind, base_url, str(documents), str(db)])
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=os.environ)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=os.environ)
     if result.returncode != 0:
         sys.exit(f"{command[2:4]} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return time.perf_counter() - start
@@ -156,6 +160,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--before", type=Path, help="also crawl with the harvest checked out in this folder"
+    )
     parser.add_argument("--spider", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.spider:
@@ -171,6 +178,8 @@ def main() -> None:
         build(tmp / "site", args.documents, PER_PAGE, sentences(), random.Random(7))
         controls = SiteControls()
         times: dict[str, list[float]] = {"harvest": [], "fetch-only": [], "naive": []}
+        if args.before:
+            times["harvest before"] = []
         with serve_directory(tmp / "site", controls=controls) as base_url:
             for n in range(args.rounds):
                 controls.requests.clear()
@@ -178,6 +187,9 @@ def main() -> None:
                 requests = len(controls.requests)
                 times["fetch-only"].append(run_spider("fetch", tmp, base_url, args.documents, n))
                 times["naive"].append(run_spider("naive", tmp, base_url, args.documents, n))
+                if args.before:
+                    before = run_harvest(tmp, base_url, args.documents, n, args.before.resolve())
+                    times["harvest before"].append(before)
     rates = {k: requests / min(v) for k, v in times.items()}
     print(
         f"site: {args.documents} articles on {(args.documents + PER_PAGE - 1) // PER_PAGE} "
@@ -193,6 +205,8 @@ def main() -> None:
         f"{'met' if ratio >= TARGET else 'NOT met'}); harvest / naive "
         f"{rates['harvest'] / rates['naive']:.2f}x"
     )
+    if args.before:
+        print(f"harvest / harvest before: {rates['harvest'] / rates['harvest before']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -282,6 +282,9 @@ def pages(db_path: str) -> dict[str, str]:
         # filter any search code can use: no text is read
         "科 via documents_grams": "/harvest/documents?_where=" + q(grams_filter("科")),
         "科技 via documents_grams": "/harvest/documents?_where=" + q(grams_filter("科技")),
+        # the trigram index in the same form (+id: no row fetched per match)
+        "工作总结 via documents_fts +id": "/harvest/documents?_where="
+        + q("+id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH '\"工作总结\"')"),
         "canned search 科": f"/harvest/search?q={q('科')}",
         "canned search 科技": f"/harvest/search?q={q('科技')}",
         "canned search 工作总结": f"/harvest/search?q={q('工作总结')}",

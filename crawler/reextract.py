@@ -38,7 +38,7 @@ from crawler.items import PageItem
 from crawler.settings import DOWNLOAD_MAXSIZE
 from crawler.spiders import FAMILIES
 from crawler.storage import connect
-from crawler.storage.pages import page_row, save_raw, store_pages
+from crawler.storage.pages import body_sha1, page_row, store_pages
 from crawler.storage.warc import (
     LISTING_FIELDS,
     WARC_DIR,
@@ -193,10 +193,8 @@ class Reextractor:
         row = page_row(item)
         if source["raw_path"]:
             row["raw_path"], row["body_sha1"] = source["raw_path"], source["body_sha1"]
-        else:  # a page stored for the first time: keep its raw copy as the crawl would
-            row["raw_path"], row["body_sha1"] = save_raw(
-                self.root / "raw", item["site"], item["body"]
-            )
+        else:  # a page stored for the first time: its raw page is the WARC record read
+            row["raw_path"], row["body_sha1"] = row.get("warc_file"), body_sha1(item["body"])
         if source["id"] is None:
             summary.recovered += 1
         elif unchanged:

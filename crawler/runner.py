@@ -106,7 +106,6 @@ def scrapy_settings(
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("HARVEST_DB", str(db_path), priority="cmdline")
-    settings.set("HARVEST_RAW_DIR", str(db_path.parent / "raw"), priority="cmdline")
     if log_file is not None:
         settings.set("LOG_FILE", str(log_file), priority="cmdline")
     for key, value in (overrides or {}).items():

@@ -39,7 +39,6 @@ ITEM_PIPELINES = {
 
 # Where the archive lives; `harvest crawl --db` overrides it.
 HARVEST_DB = "archive/harvest.db"
-HARVEST_RAW_DIR = "archive/raw"
 
 # Every response is also written to WARC under <archive>/warc/ (crawler/archiving.py). 950 is
 # above every built-in middleware: it sees bodies before decompression, 3xx before redirects.

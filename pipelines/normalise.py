@@ -19,41 +19,53 @@ from urllib.parse import urlsplit
 from itemadapter import ItemAdapter
 
 from pipelines.regions import UnknownRegion, canonical_agency, region_of
-from pipelines.text import han_count, squash, to_simplified
+from pipelines.text import han_count, needs_compat_pass, squash, to_simplified
 
 PLACE_FIELDS = ("region_code", "province", "city", "county")
 
 
-def script_of(text: str | None) -> str:
-    """``"traditional"`` when t2s would change at least 1% of the Han characters."""
+def script_of(text: str | None, simplified: str | None = None) -> str:
+    """``"traditional"`` when t2s would change at least 1% of the Han characters.
+
+    ``simplified`` is ``to_simplified(text)`` when the caller has it already (one OpenCC pass
+    per text)."""
     if not text:
         return "simplified"
-    converted = to_simplified(text)
-    changed = sum(1 for a, b in zip(text, converted, strict=False) if a != b)
+    converted = to_simplified(text) if simplified is None else simplified
+    if converted == text:
+        return "simplified"
+    changed = sum(map(str.__ne__, text, converted))
     han = han_count(text) or 1
     return "traditional" if changed / han >= 0.01 else "simplified"
 
 
-def comparable(text: str) -> str:
+def comparable(text: str, simplified: str | None = None) -> str:
     """The form two texts must share to count as the same document: Simplified, NFKC,
-    without whitespace or punctuation."""
-    simplified = to_simplified(unicodedata.normalize("NFKC", text)) or ""
-    # Whitespace and punctuation differ between copies of one text (doc-share sites flatten
-    # paragraphs and swap ASCII for full-width marks), so neither may separate exact copies.
+    without whitespace or punctuation.
+
+    ``simplified`` (``to_simplified(text)``) saves the OpenCC pass: NFKC only changes
+    punctuation, widths and compatibility characters, so t2s then NFKC equals NFKC then t2s
+    unless NFKC makes new Han characters, which get the pass again."""
+    if simplified is None or needs_compat_pass(text):
+        simplified = to_simplified(unicodedata.normalize("NFKC", text)) or ""
+    else:
+        simplified = unicodedata.normalize("NFKC", simplified)
     return squash(simplified)
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha1(comparable(text).encode("utf-8")).hexdigest()
+def content_hash(text: str, simplified: str | None = None) -> str:
+    return hashlib.sha1(comparable(text, simplified).encode("utf-8")).hexdigest()
 
 
 def normalise(title_original: str | None, text_original: str) -> dict[str, str | None]:
-    """The normalise stage as a plain function (used by the pipeline and ``harvest extract``)."""
+    """The normalise stage as a plain function (used by the pipeline and ``harvest extract``):
+    one OpenCC pass per title and per text."""
+    text = to_simplified(text_original)
     return {
         "title": to_simplified(title_original),
-        "text": to_simplified(text_original),
-        "script": script_of(text_original),
-        "content_hash": content_hash(text_original),
+        "text": text,
+        "script": script_of(text_original, text),
+        "content_hash": content_hash(text_original, text),
     }
 
 

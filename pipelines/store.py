@@ -3,8 +3,8 @@
 In:  a fully processed item (extracted, normalised, with its dedup key).
 Out: rows in ``documents`` / ``sources`` / ``document_versions``
      (:func:`crawler.storage.pages.store_pages`), near-duplicate links and clusters
-     (:class:`pipelines.dedup.index.NearDuplicateIndex`, in the same transaction), the page
-     body gzipped under ``<archive>/raw/<site>/<sha1>.html.gz``, a ``runs`` row written when the
+     (:class:`pipelines.dedup.index.NearDuplicateIndex`, in the same transaction), a ``runs``
+     row written when the
      spider opens and completed and checked against the site's recent runs when it closes
      (:mod:`crawler.storage.runs`), the links of a completed walk and the dead links
      (:mod:`crawler.storage.walks`). Known pages
@@ -21,7 +21,6 @@ import logging
 import os
 import sqlite3
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -33,7 +32,7 @@ from crawler.signals import link_dead, page_not_modified
 from crawler.storage import storage_error
 from crawler.storage.attachments import attachment_row, quality
 from crawler.storage.crawl import crawl_connection, stop_crawl
-from crawler.storage.pages import Refetch, page_row, save_raw, store_pages, touch_unchanged
+from crawler.storage.pages import Refetch, body_sha1, page_row, store_pages, touch_unchanged
 from crawler.storage.runs import finish_run, run_row, start_run
 from crawler.storage.walks import forget_dead_links, record_dead_links, record_walk
 from crawler.storage.warc import WARC_FIELDS
@@ -108,7 +107,6 @@ class StorePipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.db_path = settings.get("HARVEST_DB")
-        self.raw_dir = Path(settings.get("HARVEST_RAW_DIR"))
         self.batch_size = settings.getint("HARVEST_BATCH_SIZE")
         self.index = NearDuplicateIndex(NearDupSettings.from_settings(settings))
         self.buffer: list[dict[str, Any]] = []
@@ -161,7 +159,8 @@ class StorePipeline:
         return item
 
     def _buffer(self, row: dict[str, Any], adapter: ItemAdapter) -> None:
-        row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, adapter["site"], adapter["body"])
+        # The raw page is the WARC record the middleware wrote (sources.warc_*): no second copy.
+        row["raw_path"], row["body_sha1"] = row.get("warc_file"), body_sha1(adapter["body"])
         self.text_lengths.append(len(row["text"] or ""))
         self.buffer.extend(with_attachments(row, adapter.get("attachments") or []))
         if len(self.buffer) >= self.batch_size:

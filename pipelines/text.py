@@ -54,6 +54,17 @@ def to_simplified(text: str | None) -> str | None:
     return _t2s().convert(text)
 
 
+# Characters NFKC maps onto Han ideographs: Kangxi and CJK radicals, compatibility ideographs.
+_COMPAT_HAN = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+
+
+def needs_compat_pass(text: str) -> bool:
+    """True when NFKC would turn characters of ``text`` into Han characters (compatibility
+    ideographs, Kangxi radicals) that a t2s pass made before NFKC has not seen: text already
+    converted may skip a second OpenCC pass only when this is False."""
+    return _COMPAT_HAN.search(text) is not None
+
+
 # --- pinyin annotations ---------------------------------------------------------------------------
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # "區(qū)": a Han character, then a parenthesised syllable carrying a tone mark. ASCII or

@@ -119,6 +119,7 @@ def test_no_navigation_or_footer_text_is_stored(crawled):
 
 def test_sources_record_status_encoding_and_raw_page(crawled):
     db_path = crawled["db_path"]
+    assert not (db_path.parent / "raw").exists()  # no copy of raw pages beside the WARC
     files = {url for (url,) in rows(db_path, "SELECT url FROM attachments WHERE NOT is_page")}
     for url, status, encoding, raw_path, site, warc_file in rows(
         db_path, "SELECT url, status, encoding, raw_path, site, warc_file FROM sources"
@@ -127,6 +128,7 @@ def test_sources_record_status_encoding_and_raw_page(crawled):
         if url in files:  # an attachment's bytes are kept in WARC only, like every response
             assert raw_path is None and warc_file is not None, url
             continue
+        assert raw_path == warc_file and raw_path.startswith("warc/"), url  # the one raw copy
         assert (db_path.parent / raw_path).is_file(), url
         if site == "demo_gov":
             assert encoding == "gb18030", url  # gb2312 pages are decoded with the superset

@@ -124,6 +124,13 @@ def export_to_file(
     return result
 
 
+def _select(column: str) -> str:
+    # The archive keeps text_original only where it differs from text.
+    if column == "text_original":
+        return "coalesce(d.text_original, d.text) AS text_original"
+    return f"d.{column}"
+
+
 def _open(db_path: str | Path) -> sqlite3.Connection:
     # Read-only: exporting must never change (or create) an archive.
     uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
@@ -139,7 +146,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
 def _record_sql(conn: sqlite3.Connection, count: int) -> str:
     """SELECT of ``count`` documents' records by id, tolerant of older archives."""
     present = _columns(conn, "documents")
-    columns = [f"d.{c}" if c in present else f"NULL AS {c}" for c in DOCUMENT_COLUMNS]
+    columns = [_select(c) if c in present else f"NULL AS {c}" for c in DOCUMENT_COLUMNS]
     if "cluster_id" in present and "is_canonical" in present:
         columns.append(
             "(SELECT c.id FROM documents c WHERE c.cluster_id = d.cluster_id"

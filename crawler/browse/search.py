@@ -11,9 +11,14 @@ Out: :class:`Query` (terms in Simplified plus the forms as typed) and SQL over `
 
 Terms of three or more characters go through the trigram index and are ranked with bm25 (a
 title hit weighs more than a text hit). Trigram matches nothing under three characters
-(科技, 工作), so one- and two-character terms are looked for with LIKE: inside the rows the
-long terms found, or, for a query of short terms only, in the newest :data:`SHORT_SCAN_LIMIT`
-documents so one query cannot read an unbounded archive.
+(科技, 工作), so one- and two-character terms are looked up in the short-term index
+``documents_grams`` (:mod:`crawler.storage.grams`: every character and character pair of title
+and text) when the archive has it (``grams_index=True``): no text is scanned to find them, and
+a query of short terms only ranks the newest :data:`SHORT_SCAN_LIMIT` documents that contain
+them. Without that index (an archive no harvest command has opened since), and for a short term
+the index cannot hold (whitespace inside a quoted phrase), they are looked for with LIKE:
+inside the rows the long terms found, or in the newest :data:`SHORT_SCAN_LIMIT` documents so
+one query cannot read an unbounded archive.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.storage import grams
 from pipelines.text import to_simplified
 
 SHORT_SCAN_LIMIT = 20_000
@@ -149,6 +155,36 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def has_grams_index(conn: sqlite3.Connection) -> bool:
+    """Whether the archive behind ``conn`` has the short-term index."""
+    found = conn.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [grams.TABLE]
+    ).fetchone()
+    return found is not None
+
+
+def grams_expression(query: Query) -> str | None:
+    """The ``documents_grams`` MATCH expression of the short terms (every term, any of its
+    forms), or None when a form is one the index cannot hold (then LIKE looks for them)."""
+    parts = []
+    for term in query.short_terms:
+        try:
+            forms = [grams.match_phrase(form) for form in term.forms()]
+        except ValueError:
+            return None
+        parts.append(forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")")
+    return " AND ".join(parts) or None
+
+
+def _grams_filter(query: Query, grams_index: bool, params: dict[str, Any]) -> bool:
+    """Bind the short terms' index lookup as ``:q_grams``; False when LIKE must do it."""
+    expression = grams_expression(query) if grams_index else None
+    if expression is None:
+        return False
+    params["q_grams"] = expression
+    return True
+
+
 def _short_clauses(query: Query, alias: str, params: dict[str, Any]) -> list[str]:
     """One LIKE clause per short term: any of its forms in title, text or text_original."""
     clauses = []
@@ -165,14 +201,17 @@ def _short_clauses(query: Query, alias: str, params: dict[str, Any]) -> list[str
     return clauses
 
 
-def where_clauses(query: Query) -> tuple[list[str], dict[str, Any]]:
-    """Filters on ``documents`` (no ranking) for a table view: (where clauses, params)."""
+def where_clauses(query: Query, grams_index: bool = False) -> tuple[list[str], dict[str, Any]]:
+    """Filters on ``documents`` (no ranking) for a table view: (where clauses, params).
+    ``grams_index``: the archive has ``documents_grams`` (:func:`has_grams_index`)."""
     params: dict[str, Any] = {}
     clauses: list[str] = []
     expression = fts_expression(query)
     if expression:
         params["q_fts"] = expression
         clauses.append("id in (select rowid from documents_fts where documents_fts match :q_fts)")
+    if _grams_filter(query, grams_index, params):
+        return [*clauses, grams.filter_clause("q_grams")], params
     shorts = _short_clauses(query, "d", params)
     if shorts:
         scope = "documents" if expression else (
@@ -207,10 +246,12 @@ def _short_score(query: Query) -> str:
 COLUMNS = "d.id, d.title, d.published, d.agency, d.year"
 
 
-def search_sql(query: Query, limit: int = 20, offset: int = 0) -> tuple[str, dict[str, Any]]:
+def search_sql(
+    query: Query, limit: int = 20, offset: int = 0, grams_index: bool = False
+) -> tuple[str, dict[str, Any]]:
     """Ranked results: (sql, params). Columns: id, title, published, agency, year,
     ``title_highlighted``, ``text_snippet`` (markers :data:`MARK_START`/:data:`MARK_END`)
-    and ``score`` (lower is better)."""
+    and ``score`` (lower is better). ``grams_index``: as for :func:`where_clauses`."""
     params: dict[str, Any] = {
         "q_m0": MARK_START,
         "q_m1": MARK_END,
@@ -218,7 +259,8 @@ def search_sql(query: Query, limit: int = 20, offset: int = 0) -> tuple[str, dic
         "q_offset": int(offset),
     }
     expression = fts_expression(query)
-    shorts = _short_clauses(query, "d", params)
+    indexed = _grams_filter(query, grams_index, params)
+    shorts = [grams.filter_clause("q_grams")] if indexed else _short_clauses(query, "d", params)
     if expression:
         params["q_fts"] = expression
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
@@ -240,19 +282,27 @@ def search_sql(query: Query, limit: int = 20, offset: int = 0) -> tuple[str, dic
         f"{SHORT_SNIPPET_CHARS})"
     )
     snippet = _mark_short(around, query, params)
+    if indexed:  # the newest documents holding every short term, found in the index
+        scope = (
+            "(select * from documents where id in (select rowid from documents_grams"
+            " where documents_grams match :q_grams order by rowid desc"
+            f" limit {SHORT_SCAN_LIMIT})) d"
+        )
+        where = ""
+    else:
+        scope = f"(select * from documents order by id desc limit {SHORT_SCAN_LIMIT}) d"
+        where = f"where {' and '.join(shorts)} "
     sql = (
         f"select {COLUMNS}, {title} as title_highlighted, {snippet} as text_snippet, "
-        f"{_short_score(query)} as score "
-        f"from (select * from documents order by id desc limit {SHORT_SCAN_LIMIT}) d "
-        f"where {' and '.join(shorts)} order by score, d.id desc "
-        "limit :q_limit offset :q_offset"
+        f"{_short_score(query)} as score from {scope} "
+        f"{where}order by score, d.id desc limit :q_limit offset :q_offset"
     )
     return sql, params
 
 
-def count_sql(query: Query) -> tuple[str, dict[str, Any]]:
+def count_sql(query: Query, grams_index: bool = False) -> tuple[str, dict[str, Any]]:
     """How many documents match: (sql, params)."""
-    clauses, params = where_clauses(query)
+    clauses, params = where_clauses(query, grams_index)
     return f"select count(*) from documents where {' and '.join(clauses)}", params
 
 
@@ -261,8 +311,8 @@ def run(
 ) -> tuple[Query, list[dict[str, Any]]]:
     """Parse, search and return (query, rows as dicts); any failure is a :class:`QueryError`."""
     query = parse(typed)
-    sql, params = search_sql(query, limit, offset)
     try:
+        sql, params = search_sql(query, limit, offset, has_grams_index(conn))
         cursor = conn.execute(sql, params)
         names = [c[0] for c in cursor.description]
         return query, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -35,7 +35,7 @@ from crawler.config import HarvestConfig
 from crawler.distributed.keys import INGEST_GROUP, INGEST_STATE, known, run_counts, walked
 from crawler.distributed.stream import WALKED_LINKS, Entry
 from crawler.storage import connect
-from crawler.storage.pages import Refetch, save_raw, store_pages, touch_unchanged
+from crawler.storage.pages import Refetch, body_sha1, store_pages, touch_unchanged
 from crawler.storage.runs import record_run
 from crawler.storage.walks import load_walk_state, record_walk
 from crawler.storage.warc import WarcWriter, archive_root_of
@@ -86,7 +86,6 @@ class Ingester:
         self.near_dup = config.near_dup_settings()
         self.index = NearDuplicateIndex(self.near_dup).open(self.db.conn)
         self.archive_root = archive_root_of(db_path)
-        self.raw_dir = self.archive_root / "raw"
         self.spill_dir = Path(self.settings.spill_dir).resolve()
         self.writers: dict[str, WarcWriter] = {}
         self.rows = 0
@@ -173,7 +172,7 @@ class Ingester:
     def _prepare(
         self, site: str, pages: list[tuple[Entry, dict[str, Any]]], batch: Batch
     ) -> list[dict]:
-        """Rows not yet stored, with their WARC exchange appended here and raw page saved."""
+        """Rows not yet stored, with their WARC exchange appended here."""
         rows = []
         for entry, row in pages:
             if self._stored(row):
@@ -187,7 +186,8 @@ class Ingester:
             if warc:
                 location = self.writer(site).append_exchange(warc, row["warc_length"])
                 row.update(location.meta())
-            row["raw_path"], row["body_sha1"] = save_raw(self.raw_dir, site, body)
+            # the WARC record is the raw page: no second copy beside it
+            row["raw_path"], row["body_sha1"] = row.get("warc_file"), body_sha1(body)
             if row.get("dedup_signature") is not None:  # see stream.NOT_SENT
                 row["dedup_shingles"] = text_shingles(row["text"] or "", self.near_dup)
             rows.append(row)

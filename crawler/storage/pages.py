@@ -9,13 +9,11 @@ Out: ``documents`` (one row per distinct text), ``sources`` (one row per URL),
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -85,17 +83,9 @@ def page_row(item: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def save_raw(raw_dir: Path, site: str, body: bytes) -> tuple[str, str]:
-    """Write ``body`` once under ``raw_dir/site`` (named by content, so a page fetched twice is
-    kept once); return (path relative to raw_dir's parent, sha1 of the body)."""
-    digest = hashlib.sha1(body).hexdigest()
-    path = raw_dir / site / f"{digest}.html.gz"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".tmp")
-        partial.write_bytes(gzip.compress(body, mtime=0))
-        partial.replace(path)  # atomic: a killed process leaves no half-written page
-    return str(path.relative_to(raw_dir.parent)), digest
+def body_sha1(body: bytes) -> str:
+    """SHA-1 of a response body, as ``sources.body_sha1`` records it."""
+    return hashlib.sha1(body).hexdigest()
 
 
 # What store_pages counts, per batch.
@@ -171,7 +161,7 @@ def store_pages(
     counts = dict.fromkeys(STORE_COUNTS, 0)
     with transaction(db) as conn:
         for row in rows:
-            document_id, existed = _store_document(conn, row)
+            document_id, existed = _store_document(conn, row, clustered=link is not None)
             counts["updated" if existed else "new"] += 1
             previous = conn.execute(
                 "SELECT document_id, refetch_interval, coalesce(changes, 0) FROM sources"
@@ -200,9 +190,12 @@ def store_pages(
     return counts
 
 
-def _store_document(conn: sqlite3.Connection, row: dict[str, Any]) -> tuple[int, bool]:
+def _store_document(
+    conn: sqlite3.Connection, row: dict[str, Any], clustered: bool = False
+) -> tuple[int, bool]:
     """The id of the document with this row's text, inserted when new; and whether it existed
-    (it is then only seen again: a later ``last_seen``)."""
+    (it is then only seen again: a later ``last_seen``). ``clustered``: a near-duplicate index
+    will cluster it."""
     seen = row["fetched_at"]
     existing = conn.execute(
         "SELECT id FROM documents WHERE content_hash = ?", [row["content_hash"]]
@@ -215,6 +208,15 @@ def _store_document(conn: sqlite3.Connection, row: dict[str, Any]) -> tuple[int,
         return existing[0], True
     document = {k: row.get(k) for k in DOCUMENT_COLUMNS if k != "id"}
     document.update(first_seen=seen, last_seen=seen, length=len(row["text"] or ""))
+    if document["text_original"] == document["text"]:
+        document["text_original"] = None  # most pages are Simplified already: one copy
+    if clustered:
+        # A new document starts as its own cluster's canonical member; writing that now
+        # spares the near-duplicate index an UPDATE, which rewrites the whole row.
+        (document["id"],) = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM documents"
+        ).fetchone()
+        document.update(cluster_id=document["id"], is_canonical=1)
     return insert(conn, "documents", document).lastrowid, False
 
 

@@ -5,11 +5,12 @@ Tables (Datasette's metadata.yml describes each column to readers):
 ``documents``          one row per distinct clean text (exact copies share a row).
 ``sources``            one row per fetched document URL, pointing at its document.
 ``document_versions``  every text a URL has served.
-``documents_fts``      FTS5 (trigram tokenizer) over documents' title and text.
 ``attachments``        one row per file a document page links (PDF, DOC, WPS, XLS, ZIP ...):
                        what it is, what reading it gave or why not; ``document_id`` is the
                        document holding its text (shared by every site serving that text).
 ``documents_fts``      FTS5 (trigram tokenizer) over documents' title, text and text_original.
+``documents_grams``    contentless FTS5 of each document's characters and character pairs: the
+                       one- and two-character searches (:mod:`crawler.storage.grams`).
 ``changes``            the change feed: a number for every change a consumer must see (new
                        document, new source, new version, cluster or canonical change,
                        metadata correction), given by triggers; ``harvest export --after-change``.
@@ -37,12 +38,14 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+import crawler.storage.grams as grams
+
+# The texts come last: SQLite reads a row's columns in order, and columns stored after two
+# ~9 KB texts sit on overflow pages, so sorting or filtering on them would read the texts too.
 DOCUMENT_COLUMNS: dict[str, type] = {
     "id": int,
     "title": str,
     "title_original": str,
-    "text": str,
-    "text_original": str,
     "published": str,
     "content_hash": str,
     "script": str,
@@ -64,6 +67,8 @@ DOCUMENT_COLUMNS: dict[str, type] = {
     "last_seen": str,
     "cluster_id": int,  # the cluster's id (its first member's document id)
     "is_canonical": int,
+    "text": str,
+    "text_original": str,  # NULL when the page's text is already ``text`` (Simplified)
 }
 
 SOURCE_COLUMNS: dict[str, type] = {
@@ -81,7 +86,7 @@ SOURCE_COLUMNS: dict[str, type] = {
     "title": str,
     "list_url": str,
     "list_date": str,
-    "raw_path": str,
+    "raw_path": str,  # the WARC file holding the page, relative to the archive folder
     "body_sha1": str,
     # incremental fetching: validators the site sent, and when to fetch the URL again
     "etag": str,
@@ -168,6 +173,18 @@ ATTACHMENT_COLUMNS: dict[str, type] = {
     "payload_digest": str,
 }
 
+# The documents facets (metadata.yml). Selecting a value of one (year=2019) counts the others
+# over the rows it selects: an index led by each facet and holding the others (and the default
+# sort column) answers those counts without reading a row. Sorting by a facet alone uses the
+# single-column indexes of _STATEMENTS (their implicit last column is the id).
+FACET_COLUMNS = ("year", "region", "agency", "period", "doc_type")
+_FACET_INDEXES = [
+    f"CREATE INDEX IF NOT EXISTS idx_documents_facets_{column} ON documents("
+    + ", ".join([column, *(c for c in FACET_COLUMNS if c != column), "published"])
+    + ")"
+    for column in FACET_COLUMNS
+]
+
 _TABLES_BY_COLUMNS = {
     "documents": DOCUMENT_COLUMNS,
     "sources": SOURCE_COLUMNS,
@@ -177,10 +194,23 @@ _TABLES_BY_COLUMNS = {
 
 _STATEMENTS = """
 CREATE UNIQUE INDEX IF NOT EXISTS idx_documents_hash ON documents(content_hash);
-CREATE INDEX IF NOT EXISTS idx_documents_cluster ON documents(cluster_id);
 CREATE UNIQUE INDEX IF NOT EXISTS idx_sources_url ON sources(url);
 CREATE INDEX IF NOT EXISTS idx_sources_document ON sources(document_id);
 CREATE INDEX IF NOT EXISTS idx_runs_site ON runs(site, started);
+CREATE INDEX IF NOT EXISTS idx_runs_started ON runs(started);
+CREATE INDEX IF NOT EXISTS idx_documents_published ON documents(published);
+CREATE INDEX IF NOT EXISTS idx_documents_newest ON documents(coalesce(published, first_seen));
+CREATE INDEX IF NOT EXISTS idx_documents_region ON documents(region);
+CREATE INDEX IF NOT EXISTS idx_documents_agency ON documents(agency, year);
+CREATE INDEX IF NOT EXISTS idx_documents_year ON documents(year);
+CREATE INDEX IF NOT EXISTS idx_documents_period ON documents(period);
+CREATE INDEX IF NOT EXISTS idx_documents_doc_type ON documents(doc_type);
+CREATE INDEX IF NOT EXISTS idx_documents_cluster_canonical
+    ON documents(cluster_id, is_canonical, published);
+CREATE INDEX IF NOT EXISTS idx_sources_site ON sources(site, document_id);
+CREATE INDEX IF NOT EXISTS idx_sources_fetched ON sources(fetched_at);
+CREATE INDEX IF NOT EXISTS idx_sources_status ON sources(status);
+CREATE INDEX IF NOT EXISTS idx_sources_encoding ON sources(encoding);
 CREATE TABLE IF NOT EXISTS document_versions (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
@@ -190,6 +220,7 @@ CREATE TABLE IF NOT EXISTS document_versions (
     last_seen TEXT NOT NULL,
     UNIQUE (url, content_hash)
 );
+CREATE INDEX IF NOT EXISTS idx_document_versions_document ON document_versions(document_id);
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,
@@ -198,6 +229,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     kind TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS idx_alerts_created ON alerts(created);
 CREATE TABLE IF NOT EXISTS dedup_signatures (
     document_id INTEGER PRIMARY KEY,
     signature BLOB NOT NULL,
@@ -227,6 +259,8 @@ CREATE TABLE IF NOT EXISTS document_clusters (
     recycled INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idx_document_clusters_cluster ON document_clusters(cluster_id);
+CREATE INDEX IF NOT EXISTS idx_document_clusters_recycled ON document_clusters(cluster_id)
+    WHERE recycled = 1;
 CREATE TABLE IF NOT EXISTS dedup_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -357,23 +391,29 @@ def _search_text_original(db: sqlite_utils.Database) -> None:
     _narrow_fts_update_trigger(db)
 
 
-# Groups of two or more near copies: a document alone is no cluster to a reader.
+# Groups of two or more near copies: a document alone is no cluster to a reader. The documents
+# columns are scalar subqueries, not a join: a count or facet over the view (its table page)
+# then reads document_clusters alone, and only the rows shown read documents.
 _CLUSTERS_VIEW = """
 CREATE VIEW IF NOT EXISTS clusters AS
 SELECT dc.cluster_id, dc.document_id, dc.is_canonical, round(dc.similarity, 3) AS similarity,
        round(dc.jaccard, 3) AS jaccard, round(dc.containment, 3) AS containment, dc.recycled,
-       d.title, d.published, d.length,
+       (SELECT title FROM documents WHERE id = dc.document_id) AS title,
+       (SELECT published FROM documents WHERE id = dc.document_id) AS published,
+       (SELECT length FROM documents WHERE id = dc.document_id) AS length,
        (SELECT group_concat(site, ', ') FROM
-           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = d.id ORDER BY s.site)
+           (SELECT DISTINCT s.site FROM sources s WHERE s.document_id = dc.document_id
+            ORDER BY s.site)
        ) AS sites
-FROM document_clusters dc JOIN documents d ON d.id = dc.document_id
+FROM document_clusters dc
 WHERE dc.cluster_id IN
     (SELECT cluster_id FROM document_clusters GROUP BY cluster_id HAVING count(*) >= 2)
 """
 
 
-def _clusters_of_two_or_more(db: sqlite_utils.Database) -> None:
-    """The ``clusters`` view lists groups of two or more members, similarities rounded."""
+def _clusters_view(db: sqlite_utils.Database) -> None:
+    """The ``clusters`` view as :data:`_CLUSTERS_VIEW` defines it (version 6: groups of two or
+    more members, similarities rounded; version 12: no join, so its counts read no texts)."""
     db.execute("DROP VIEW IF EXISTS clusters")
     db.execute(_CLUSTERS_VIEW)
 
@@ -426,6 +466,65 @@ def _pagination_state(db: sqlite_utils.Database) -> None:
     )
 
 
+def _texts_last(db: sqlite_utils.Database) -> None:
+    """Archives before version 8 stored ``text`` and ``text_original`` before the metadata
+    columns: rebuild ``documents`` in :data:`DOCUMENT_COLUMNS` order (ids, and so the FTS
+    index, unchanged), with its indexes, triggers and the views that read it."""
+    present = list(db["documents"].columns_dict)
+    order = [c for c in DOCUMENT_COLUMNS if c in present]
+    order += [c for c in present if c not in DOCUMENT_COLUMNS]  # added by someone else
+    if present == order:
+        return
+    conn = db.conn
+    kept = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
+        " (type IN ('index', 'trigger') AND tbl_name = 'documents') OR type = 'view')"
+    ).fetchall()
+    columns = ", ".join(f"[{c}]" for c in order)
+    conn.execute("PRAGMA foreign_keys=OFF")  # sources point at documents while it is rebuilt
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for kind, name, _ in kept:
+            if kind == "view":
+                conn.execute(f"DROP VIEW [{name}]")
+        db["documents_rebuilt"].create(
+            {c: DOCUMENT_COLUMNS.get(c, str) for c in order},
+            pk="id",
+            not_null={"text", "content_hash"},
+        )
+        conn.execute(f"INSERT INTO documents_rebuilt ({columns}) SELECT {columns} FROM documents")
+        conn.execute("DROP TABLE documents")
+        conn.execute("ALTER TABLE documents_rebuilt RENAME TO documents")
+        for _, _, sql in kept:
+            conn.execute(sql)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _text_original_when_different(db: sqlite_utils.Database) -> None:
+    """``text_original`` is kept only where the page's text differs from ``text``."""
+    db.execute("UPDATE documents SET text_original = NULL WHERE text_original = text")
+
+
+def _raw_pages_from_warc(db: sqlite_utils.Database) -> None:
+    """Pages were also kept as gzip files under ``<archive>/raw/``; the WARC record is the one
+    copy now, so sources that have one point at it (the old files may then be deleted)."""
+    db.execute(
+        "UPDATE sources SET raw_path = warc_file WHERE warc_file IS NOT NULL"
+        " AND (raw_path IS NULL OR raw_path LIKE 'raw/%')"
+    )
+
+
+def _cluster_index_with_canonical(db: sqlite_utils.Database) -> None:
+    """idx_documents_cluster(cluster_id) is a prefix of idx_documents_cluster_canonical."""
+    db.execute("DROP INDEX IF EXISTS idx_documents_cluster")
+
+
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _narrow_fts_update_trigger),
@@ -433,10 +532,26 @@ MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (3, _attachments_table),
     (4, _search_text_original),
     (5, _change_feed),
-    (6, _clusters_of_two_or_more),
+    (6, _clusters_view),
     (7, _pagination_state),
+    (8, _texts_last),
+    (9, _text_original_when_different),
+    (10, _raw_pages_from_warc),
+    (11, _cluster_index_with_canonical),
+    (12, _clusters_view),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _ensure_grams(db: sqlite_utils.Database) -> None:
+    """The short-term index (:mod:`crawler.storage.grams`), filled when it is new."""
+    exists = db[grams.TABLE].exists()
+    if not exists:
+        db.execute(grams.CREATE)
+    for trigger in grams.TRIGGERS:
+        db.execute(trigger)
+    if not exists:
+        grams.fill(db.conn)
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -460,7 +575,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             if column not in present:
                 db[table].add_column(column, col_type)
     # statement by statement: executescript would commit a transaction the caller has open
-    for statement in _STATEMENTS.split(";\n"):
+    for statement in [*_STATEMENTS.split(";\n"), *_FACET_INDEXES, _CLUSTERS_VIEW]:
         if statement.strip():
             db.execute(statement)
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -470,5 +585,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for number, migrate in MIGRATIONS:
         if number > version:
             migrate(db)
+    _ensure_grams(db)
     if version != SCHEMA_VERSION:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

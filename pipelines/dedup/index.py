@@ -40,10 +40,11 @@ from crawler.storage import connect, transaction
 from pipelines.dedup.canonical import Member, choose_canonical
 from pipelines.dedup.similarity import (
     NearDupSettings,
+    TextForms,
     band_keys,
     compare,
     estimated_jaccard,
-    is_recycled,
+    recycled,
     signature,
     signature_array,
     signature_bytes,
@@ -55,10 +56,11 @@ _INDEX_SETTINGS = ("shingle_size", "num_perm", "bands")
 # Candidates whose estimated Jaccard is this far below both thresholds are not worth the exact
 # check (the estimate's standard error is at most 0.032 with 256 permutations).
 _ESTIMATE_MARGIN = 0.15
-# Shingle sets of recently compared documents, by content hash (texts never change under one
-# hash): a cluster's canonical is compared with every new member.
-_SHINGLE_CACHE_SIZE = 64
-_shingle_cache: OrderedDict[tuple[str, int], set[str]] = OrderedDict()
+# Dedup forms of recently indexed or compared documents, by content hash (texts never change
+# under one hash): a cluster's canonical is compared with every new member, and a new document
+# is often the canonical of copies that follow it. Up to ~0.6 MB per entry (two shingle sets).
+_FORMS_CACHE_SIZE = 128
+_forms_cache: OrderedDict[tuple[str, int], TextForms] = OrderedDict()
 
 
 class DedupSettingsMismatch(RuntimeError):
@@ -104,20 +106,28 @@ def save_settings(conn: sqlite3.Connection, settings: NearDupSettings) -> None:
     )
 
 
-def _shingles_of(conn: sqlite3.Connection, document_id: int, settings: NearDupSettings) -> set[str]:
-    text, content_hash = conn.execute(
-        "SELECT text, content_hash FROM documents WHERE id = ?", [document_id]
+def _remember(content_hash: str, forms: TextForms) -> None:
+    key = (content_hash, forms.settings.shingle_size)
+    _forms_cache[key] = forms
+    _forms_cache.move_to_end(key)
+    if len(_forms_cache) > _FORMS_CACHE_SIZE:
+        _forms_cache.popitem(last=False)
+
+
+def _forms_of(conn: sqlite3.Connection, document_id: int, settings: NearDupSettings) -> TextForms:
+    """The dedup forms of a stored document: from the cache, else from its text (read only
+    then: the text is the largest part of a row)."""
+    (content_hash,) = conn.execute(
+        "SELECT content_hash FROM documents WHERE id = ?", [document_id]
     ).fetchone()
-    key = (content_hash, settings.shingle_size)
-    cached = _shingle_cache.get(key)
-    if cached is None:
-        cached = text_shingles(text or "", settings)
-        _shingle_cache[key] = cached
-        if len(_shingle_cache) > _SHINGLE_CACHE_SIZE:
-            _shingle_cache.popitem(last=False)
-    else:
-        _shingle_cache.move_to_end(key)
-    return cached
+    cached = _forms_cache.get((content_hash, settings.shingle_size))
+    if cached is not None and cached.settings == settings:
+        _forms_cache.move_to_end((content_hash, settings.shingle_size))
+        return cached
+    (text,) = conn.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()
+    forms = TextForms(text or "", settings, simplified=True)
+    _remember(content_hash, forms)
+    return forms
 
 
 def candidates(
@@ -171,7 +181,7 @@ def likely_candidates(
 
 def find_near_duplicates(
     conn: sqlite3.Connection,
-    text: str,
+    text: str | TextForms,
     shingle_set: set[str],
     values: list[int],
     settings: NearDupSettings,
@@ -181,14 +191,14 @@ def find_near_duplicates(
 
     LSH gives a bounded candidate set; the MinHash estimate drops hopeless ones; the exact
     Jaccard / containment of the masked shingles decides."""
+    forms = text if isinstance(text, TextForms) else TextForms(text, settings)
     found = []
     for other in likely_candidates(conn, values, len(shingle_set), settings, exclude):
-        other_shingles = _shingles_of(conn, other, settings)
-        jaccard, containment, near = compare(shingle_set, other_shingles, settings)
+        other_forms = _forms_of(conn, other, settings)
+        jaccard, containment, near = compare(shingle_set, other_forms.masked_shingles, settings)
         if near:
-            other_text = conn.execute("SELECT text FROM documents WHERE id = ?", [other]).fetchone()
-            recycled = is_recycled(text, other_text[0] or "", settings)
-            found.append(Match(other, jaccard, containment, recycled))
+            is_recycled = recycled(forms, other_forms, settings, max(jaccard, containment))
+            found.append(Match(other, jaccard, containment, is_recycled))
     found.sort(key=lambda m: (-m.score, m.document_id))
     return found
 
@@ -217,20 +227,21 @@ def _refresh_cluster(
     if previous == canonical and new_member is None:
         return
     to_update = [m.document_id for m in members] if previous != canonical else [new_member]
-    canonical_text = conn.execute(
-        "SELECT text FROM documents WHERE id = ?", [canonical]
-    ).fetchone()[0]
-    canonical_shingles = _shingles_of(conn, canonical, settings)
+    # the canonical's forms only when some other member is compared with it: a document that
+    # starts its own cluster is compared with nothing
+    canonical_forms = (
+        _forms_of(conn, canonical, settings) if any(m != canonical for m in to_update) else None
+    )
     for member in to_update:
-        if member == canonical:
+        if member == canonical or canonical_forms is None:
             jaccard = containment = 1.0
-            recycled = False
+            is_recycled = False
         else:
+            forms = _forms_of(conn, member, settings)
             jaccard, containment, _ = compare(
-                _shingles_of(conn, member, settings), canonical_shingles, settings
+                forms.masked_shingles, canonical_forms.masked_shingles, settings
             )
-            text = conn.execute("SELECT text FROM documents WHERE id = ?", [member]).fetchone()[0]
-            recycled = is_recycled(text or "", canonical_text or "", settings)
+            is_recycled = recycled(forms, canonical_forms, settings, max(jaccard, containment))
         conn.execute(
             "UPDATE document_clusters SET similarity = ?, jaccard = ?, containment = ?, "
             "recycled = ?, is_canonical = ? WHERE document_id = ?",
@@ -238,7 +249,7 @@ def _refresh_cluster(
                 max(jaccard, containment),
                 jaccard,
                 containment,
-                int(recycled),
+                int(is_recycled),
                 int(member == canonical),
                 member,
             ],
@@ -272,13 +283,18 @@ def index_document(
         values = None
     if values is None or len(values) != settings.num_perm:
         values = signature(shingle_set, settings)
+    forms = TextForms(text, settings, masked_shingles=shingle_set)
     # An empty text (an error page) has the all-maximum signature: indexing it would put every
     # empty text in the same buckets, and it is a near duplicate of nothing anyway.
     matches = (
-        find_near_duplicates(conn, text, shingle_set, values, settings, exclude=document_id)
+        find_near_duplicates(conn, forms, shingle_set, values, settings, exclude=document_id)
         if shingle_set
         else []
     )
+    (content_hash,) = conn.execute(
+        "SELECT content_hash FROM documents WHERE id = ?", [document_id]
+    ).fetchone()
+    _remember(content_hash, forms)
     conn.executemany(
         "INSERT OR REPLACE INTO dedup_links VALUES (?, ?, ?, ?, ?)",
         [(document_id, m.document_id, m.jaccard, m.containment, int(m.recycled)) for m in matches],
@@ -289,7 +305,8 @@ def index_document(
     )
     conn.executemany(
         "INSERT OR IGNORE INTO dedup_bands VALUES (?, ?)",
-        [(key, document_id) for key in band_keys(values, settings)] if shingle_set else [],
+        # sorted: neighbouring keys land on the same b-tree pages
+        [(key, document_id) for key in sorted(band_keys(values, settings))] if shingle_set else [],
     )
     cluster_id = document_id
     if matches:

@@ -35,7 +35,8 @@ class DedupPipeline:
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        shingle_set = text_shingles(adapter.get("text") or "", self.settings)
+        # ``text`` is the normalise stage's t2s output: no second OpenCC pass
+        shingle_set = text_shingles(adapter.get("text") or "", self.settings, simplified=True)
         adapter["dedup_shingles"] = shingle_set
         adapter["dedup_signature"] = signature(shingle_set, self.settings)
         if self.stats is not None:

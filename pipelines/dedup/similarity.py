@@ -31,7 +31,7 @@ import xxhash
 from rensa import RMinHash
 
 from crawler import settings as defaults
-from pipelines.text import squash, strip_pinyin, to_simplified
+from pipelines.text import needs_compat_pass, squash, strip_pinyin, to_simplified
 
 # Fixed so that signatures written by one process compare with those of another, and so that
 # `harvest dedup --rebuild` reproduces them; changing it invalidates every stored signature.
@@ -103,18 +103,25 @@ class NearDupSettings:
 DEFAULTS = NearDupSettings()
 
 
-def dedup_normalise(text: str, mask_numbers: bool = True) -> str:
+def dedup_normalise(text: str, mask_numbers: bool = True, simplified: bool = False) -> str:
     """The form in which copies of one report agree: Simplified, pinyin annotations removed,
     NFKC, lower case, no whitespace or punctuation, and (``mask_numbers``) every number,
-    placeholder run (xx, XXXX) and Chinese-numeral year reduced to a single ``0``."""
+    placeholder run (xx, XXXX) and Chinese-numeral year reduced to a single ``0``.
+
+    ``simplified``: the text is already OpenCC t2s output (the normalise stage's ``text``), so
+    the t2s pass is skipped unless NFKC makes new Han characters."""
     text = unicodedata.normalize("NFKC", strip_pinyin(text or "")[0]).lower()
-    text = to_simplified(text) or ""
+    if not simplified or needs_compat_pass(text):
+        text = to_simplified(text) or ""
     text = squash(text)
-    if mask_numbers:
-        text = _HAN_YEAR.sub("0", text)
-        text = _PLACEHOLDER.sub("0", text)
-        text = _NUMBER.sub("0", text)
-    return text
+    return mask(text) if mask_numbers else text
+
+
+def mask(normalised: str) -> str:
+    """Numbers, placeholder runs and Chinese-numeral years of a dedup form reduced to ``0``."""
+    normalised = _HAN_YEAR.sub("0", normalised)
+    normalised = _PLACEHOLDER.sub("0", normalised)
+    return _NUMBER.sub("0", normalised)
 
 
 def shingles(normalised: str, size: int = defaults.HARVEST_DEDUP_SHINGLE_SIZE) -> set[str]:
@@ -124,9 +131,49 @@ def shingles(normalised: str, size: int = defaults.HARVEST_DEDUP_SHINGLE_SIZE) -
     return {normalised[i : i + size] for i in range(len(normalised) - size + 1)}
 
 
-def text_shingles(text: str, settings: NearDupSettings = DEFAULTS) -> set[str]:
-    """Shingles of the dedup form of raw ``text``."""
-    return shingles(dedup_normalise(text), settings.shingle_size)
+def text_shingles(
+    text: str, settings: NearDupSettings = DEFAULTS, simplified: bool = False
+) -> set[str]:
+    """Shingles of the dedup form of raw ``text`` (``simplified``: see :func:`dedup_normalise`)."""
+    return shingles(dedup_normalise(text, simplified=simplified), settings.shingle_size)
+
+
+class TextForms:
+    """The dedup forms of one text, each computed once, on first use: the unmasked form, the
+    masked shingles (what near-duplicate checks compare) and the unmasked ones (what the
+    recycled check compares). A document compared many times is normalised once."""
+
+    __slots__ = ("_masked", "_raw", "_raw_shingles", "settings", "simplified", "text")
+
+    def __init__(
+        self,
+        text: str,
+        settings: NearDupSettings = DEFAULTS,
+        simplified: bool = False,
+        masked_shingles: set[str] | None = None,
+    ) -> None:
+        self.text, self.settings, self.simplified = text or "", settings, simplified
+        self._masked = masked_shingles
+        self._raw: str | None = None
+        self._raw_shingles: set[str] | None = None
+
+    @property
+    def raw(self) -> str:
+        if self._raw is None:
+            self._raw = dedup_normalise(self.text, mask_numbers=False, simplified=self.simplified)
+        return self._raw
+
+    @property
+    def masked_shingles(self) -> set[str]:
+        if self._masked is None:
+            self._masked = shingles(mask(self.raw), self.settings.shingle_size)
+        return self._masked
+
+    @property
+    def raw_shingles(self) -> set[str]:
+        if self._raw_shingles is None:
+            self._raw_shingles = shingles(self.raw, self.settings.shingle_size)
+        return self._raw_shingles
 
 
 def signature(shingle_set: set[str], settings: NearDupSettings = DEFAULTS) -> list[int]:
@@ -218,17 +265,21 @@ def is_recycled(text_a: str, text_b: str, settings: NearDupSettings = DEFAULTS) 
     A doc-share copy keeps the report's numbers, so its unmasked similarity barely moves; a
     re-dated copy (2020 -> 2021 throughout) loses every shingle touching a changed year.
     """
-    raw_a = dedup_normalise(text_a, mask_numbers=False)
-    raw_b = dedup_normalise(text_b, mask_numbers=False)
-    if _NUMBER.findall(raw_a) == _NUMBER.findall(raw_b):
+    return recycled(TextForms(text_a, settings), TextForms(text_b, settings), settings)
+
+
+def recycled(
+    a: TextForms, b: TextForms, settings: NearDupSettings = DEFAULTS, masked: float | None = None
+) -> bool:
+    """:func:`is_recycled` on forms already computed; ``masked`` is the pair's masked
+    similarity (max of Jaccard and containment) when the caller has it."""
+    if _NUMBER.findall(a.raw) == _NUMBER.findall(b.raw):
         return False
-    size = settings.shingle_size
-    masked = max(
-        _jaccard_containment(text_shingles(text_a, settings), text_shingles(text_b, settings))
-    )
+    if masked is None:
+        masked = max(_jaccard_containment(a.masked_shingles, b.masked_shingles))
     if masked == 0:
         return False
-    unmasked = max(_jaccard_containment(shingles(raw_a, size), shingles(raw_b, size)))
+    unmasked = max(_jaccard_containment(a.raw_shingles, b.raw_shingles))
     return (masked - unmasked) / masked >= settings.recycled_drop
 
 

@@ -250,3 +250,49 @@ def test_highlights_render_as_marks_with_the_text_escaped():
     assert render_highlight(value) == "&lt;b&gt;关于&lt;/b&gt;<mark>科技</mark>创新"
     assert plain_highlight(value) == "<b>关于</b>【科技】创新"
     assert render_highlight(None) == ""
+
+
+# --- short terms through the short-term index (crawler/storage/grams.py) -------------------------
+
+
+@pytest.fixture()
+def indexed_conn(tmp_path):
+    """The same documents in an archive made by ensure_schema: it has ``documents_grams``."""
+    from crawler.storage import connect
+
+    db = connect(tmp_path / "indexed.db")
+    db["documents"].insert_all(
+        [{**d, "content_hash": f"h{d['id']}"} for d in DOCS], pk="id", alter=False
+    )
+    yield db.conn
+    db.close()
+
+
+def test_short_terms_use_the_short_term_index_when_the_archive_has_it(indexed_conn):
+    assert search_query.has_grams_index(indexed_conn)
+    clauses, _params = search_query.where_clauses(parse("科技"), grams_index=True)
+    assert "documents_grams" in " ".join(clauses) and "like" not in " ".join(clauses)
+    sql, _params = search_query.search_sql(parse("科技"), grams_index=True)
+    assert "like" not in sql
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["科技", "局", "科技 2019", "上半年 科技", "工作总结 农业", "%", "_目", "_", "辦公", "无此"],
+)
+def test_the_short_term_index_finds_what_the_scan_finds(conn, indexed_conn, typed):
+    _query, scanned = run(conn, typed)
+    _query, indexed = run(indexed_conn, typed)
+    assert ids(indexed) == ids(scanned)
+    assert [r["text_snippet"] for r in indexed] == [r["text_snippet"] for r in scanned]
+    for grams_index, connection in ((False, conn), (True, indexed_conn)):
+        clauses, params = search_query.where_clauses(parse(typed), grams_index)
+        sql = f"select id from documents where {' and '.join(clauses)} order by id"
+        found = [r[0] for r in connection.execute(sql, params)]
+        assert found == sorted(ids(scanned)), (typed, grams_index)
+
+
+def test_a_quoted_short_phrase_with_a_space_still_uses_the_scan(indexed_conn):
+    assert search_query.grams_expression(parse('"科 技"')) is None
+    _query, rows = run(indexed_conn, '"年 工"')
+    assert rows == []

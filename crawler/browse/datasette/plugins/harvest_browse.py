@@ -43,7 +43,7 @@ from markupsafe import Markup, escape
 from crawler.browse import search
 from crawler.browse.compare import compare
 from crawler.storage import grams
-from crawler.storage.warc import WarcReader, archive_root_of
+from crawler.storage.warc import PayloadIndex, WarcReader, archive_root_of
 from pipelines.dedup.similarity import compare as compare_shingles
 from pipelines.dedup.similarity import text_shingles
 from pipelines.regions import canonical_agency
@@ -558,41 +558,32 @@ def _archived_banner(source: dict[str, Any], shown: str) -> bytes:
     return text.encode("ascii", "xmlcharrefreplace")
 
 
-def _read_archived(root, location: tuple[str, int, int], original: tuple | None) -> bytes:
-    reader = WarcReader(root)
+def _archived_body(db_path: str, location: tuple[str, int, int]) -> bytes:
+    """The payload archived at ``location`` in the WARC files beside ``db_path``; a revisit
+    gets its original's payload through the payload index (as re-extraction reads it)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        record = reader.record(*location)
-        if record.rec_type == "revisit" and original is not None:
-            record = reader.record(*original)
-        if record.rec_type not in ("response", "revisit"):
-            raise ValueError(f"a {record.rec_type} record, not a response")
-        return record.content_stream().read()
+        with WarcReader(archive_root_of(db_path), PayloadIndex(conn)) as reader:
+            return reader.response(*location).body
     finally:
-        reader.close()
+        conn.close()
 
 
 async def archived_page(request, datasette):
     """``/harvest/-/archived/SOURCE``: the page exactly as archived, with a banner on top."""
     db = datasette.get_database(DATABASE)
     rows = await db.execute(
-        "select s.id, s.url, s.document_id, s.fetched_at, s.warc_file, s.warc_offset,"
-        " s.warc_length, p.warc_file as o_file, p.warc_offset as o_offset,"
-        " p.warc_length as o_length from sources s"
-        " left join warc_payloads p on p.digest = s.payload_digest where s.id = ?",
+        "select id, url, document_id, fetched_at, warc_file, warc_offset, warc_length"
+        " from sources where id = ?",
         [int(request.url_vars["source_id"])],
     )
     if not rows.rows or rows.rows[0]["warc_file"] is None:
         return Response.html("<p>This source has no archived page.</p>", status=404)
     source = dict(rows.rows[0])
     location = (source["warc_file"], source["warc_offset"], source["warc_length"])
-    original = (
-        (source["o_file"], source["o_offset"], source["o_length"]) if source["o_file"] else None
-    )
-    root = archive_root_of(db.path)
     try:
-        loop = asyncio.get_running_loop()
-        body = await loop.run_in_executor(None, _read_archived, root, location, original)
-    except (OSError, ValueError, StopIteration) as exc:
+        body = await asyncio.to_thread(_archived_body, db.path, location)
+    except (OSError, ValueError, LookupError, StopIteration) as exc:
         return Response.html(
             f"<p>The archived page cannot be read: {escape(str(exc))}</p>", status=404
         )
@@ -611,23 +602,17 @@ async def archived_page(request, datasette):
 
 def _archived_attachment(db_path: str, attachment_id: int) -> tuple[bytes, dict[str, Any]] | None:
     """The bytes the crawl archived for one attachment, and its row; None when not archived."""
-    import sqlite3
-    from pathlib import Path
-
-    from crawler.storage.warc import PayloadIndex, WarcReader
-
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
         row = conn.execute("select * from attachments where id = ?", [attachment_id]).fetchone()
-        if row is None or row["warc_file"] is None:
-            return None
-        # Identical files are archived once; later copies are revisits the index resolves.
-        with WarcReader(Path(db_path).parent, PayloadIndex(conn)) as reader:
-            body = reader.response(row["warc_file"], row["warc_offset"], row["warc_length"]).body
-        return body, dict(row)
     finally:
         conn.close()
+    if row is None or row["warc_file"] is None:
+        return None
+    # Identical files are archived once; later copies are revisits the index resolves.
+    location = (row["warc_file"], row["warc_offset"], row["warc_length"])
+    return _archived_body(db_path, location), dict(row)
 
 
 async def archived_attachment(datasette, request) -> Response:
@@ -639,14 +624,12 @@ async def archived_attachment(datasette, request) -> Response:
     if found is None:
         raise NotFound("no archived copy of this attachment")
     body, row = found
-    from urllib.parse import quote
-
     name = row["filename_served"] or row["filename_linked"] or f"attachment-{row['id']}"
     return Response(
         body,
         content_type=row["media_type"] or "application/octet-stream",
         headers={
-            "content-disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "content-disposition": f"attachment; filename*=UTF-8''{urllib.parse.quote(name)}",
             "x-content-type-options": "nosniff",
         },
     )

@@ -41,7 +41,8 @@ from crawler.storage import connect  # noqa: E402
 from crawler.storage.pages import store_pages  # noqa: E402
 from crawler.storage.warc import WarcWriter, exchange_bytes  # noqa: E402
 from pipelines.dedup.index import NearDuplicateIndex  # noqa: E402
-from pipelines.dedup.similarity import NearDupSettings, signature, text_shingles  # noqa: E402
+from pipelines.dedup.settings import NearDupSettings  # noqa: E402
+from pipelines.dedup.similarity import signature, text_shingles  # noqa: E402
 from tests.redis_server import RedisServer, wait_for  # noqa: E402
 
 HOSTS = 8

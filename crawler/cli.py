@@ -372,7 +372,7 @@ def dedup(do_rebuild: bool, db_path: str, config_path: str | None, no_progress: 
         raise click.ClickException(f"{db_path}: no archive yet; run `harvest crawl` first")
     if do_rebuild:
         from crawler.config import DEFAULT_CONFIG
-        from pipelines.dedup.similarity import NearDupSettings
+        from pipelines.dedup.settings import NearDupSettings
 
         # the config file is optional here unless named: without one, the built-in settings
         settings = (

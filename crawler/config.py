@@ -35,7 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from crawler import settings as defaults
 from crawler.spiders import FAMILIES
-from pipelines.dedup.similarity import NearDupSettings
+from pipelines.dedup.settings import NearDupSettings
 from pipelines.regions import UnknownRegion
 from pipelines.regions import lookup as lookup_region
 
@@ -331,7 +331,7 @@ class Distributed(_Strict):
 
 
 def _check_dedup(values: dict[str, int | float]) -> dict[str, int | float]:
-    """The near-duplicate settings (pipelines.dedup.similarity.NearDupSettings field names)."""
+    """The near-duplicate settings (pipelines.dedup.settings.NearDupSettings field names)."""
     known = {f.name for f in fields(NearDupSettings)}
     unknown = sorted(set(values) - known)
     if unknown:

@@ -74,7 +74,7 @@ HARVEST_FOLLOW_ATTACHMENTS = True
 HARVEST_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # reports as files are larger than pages
 HARVEST_MAX_ATTACHMENTS_PER_PAGE = 10
 
-# Near-duplicate detection (pipelines.dedup.similarity.NearDupSettings; config.yaml `dedup:`).
+# Near-duplicate detection (pipelines.dedup.settings.NearDupSettings; config.yaml `dedup:`).
 HARVEST_DEDUP_SHINGLE_SIZE = 5  # characters per shingle
 HARVEST_DEDUP_NUM_PERM = 256  # MinHash permutations
 HARVEST_DEDUP_BANDS = 64  # LSH bands (x 4 rows = 256 permutations)

@@ -32,7 +32,8 @@ from scrapy.exceptions import DropItem
 
 from crawler.storage.warc import WARC_FIELDS
 from pipelines.attachments import AttachmentText, Limits, read_attachment
-from pipelines.dedup.similarity import NearDupSettings, signature, text_shingles
+from pipelines.dedup.settings import NearDupSettings
+from pipelines.dedup.similarity import signature, text_shingles
 from pipelines.normalise import normalise
 from pipelines.sniff import sniff
 

@@ -37,7 +37,7 @@ from crawler.storage.runs import finish_run, run_row, start_run
 from crawler.storage.walks import forget_dead_links, record_dead_links, record_walk
 from crawler.storage.warc import WARC_FIELDS
 from pipelines.dedup.index import NearDuplicateIndex
-from pipelines.dedup.similarity import NearDupSettings
+from pipelines.dedup.settings import NearDupSettings
 from pipelines.text import utc_now
 
 logger = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from crawler.demo import (
 )
 from crawler.storage.pages import store_pages
 from pipelines.dedup.index import NearDuplicateIndex
-from pipelines.dedup.similarity import NearDupSettings
+from pipelines.dedup.settings import NearDupSettings
 
 # the checkout's root: where a user runs `harvest` and `scrapy` from
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

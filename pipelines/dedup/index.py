@@ -38,8 +38,8 @@ from tqdm import tqdm
 
 from crawler.storage import connect, transaction
 from pipelines.dedup.canonical import Member, choose_canonical
+from pipelines.dedup.settings import NearDupSettings
 from pipelines.dedup.similarity import (
-    NearDupSettings,
     TextForms,
     band_keys,
     compare,

@@ -19,7 +19,8 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from pipelines.dedup.similarity import NearDupSettings, signature, text_shingles
+from pipelines.dedup.settings import NearDupSettings
+from pipelines.dedup.similarity import signature, text_shingles
 
 
 class DedupPipeline:

@@ -23,14 +23,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import xxhash
 from rensa import RMinHash
 
 from crawler import settings as defaults
+from pipelines.dedup.settings import NearDupSettings
 from pipelines.text import needs_compat_pass, squash, strip_pinyin, to_simplified
 
 # Fixed so that signatures written by one process compare with those of another, and so that
@@ -46,58 +46,6 @@ _HAN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 # years, counts and amounts are exactly what re-dated copies change, and a changed count
 # (9 -> 12) should not change the length of the text either.
 _NUMBER = re.compile(r"[0-9]+")
-
-
-@dataclass(frozen=True)
-class NearDupSettings:
-    """Thresholds and shingle size, read from Scrapy settings ``HARVEST_DEDUP_*``.
-
-    shingle_size      characters per shingle (HARVEST_DEDUP_SHINGLE_SIZE, 5)
-    num_perm          MinHash permutations (HARVEST_DEDUP_NUM_PERM, 256)
-    bands             LSH bands; rows per band = num_perm / bands (HARVEST_DEDUP_BANDS, 64)
-    jaccard           exact Jaccard at or above which two texts are near duplicates
-                      (HARVEST_DEDUP_JACCARD, 0.6)
-    containment       share of the smaller text's shingles found in the larger one at or above
-                      which they are near duplicates: truncated previews
-                      (HARVEST_DEDUP_CONTAINMENT, 0.8)
-    min_shingles      containment is only trusted when the smaller text has this many shingles;
-                      a two-line stub is "contained" in everything (HARVEST_DEDUP_MIN_SHINGLES,
-                      100)
-    recycled_drop     a link is "recycled" when restoring the numbers lowers the similarity by
-                      at least this fraction (HARVEST_DEDUP_RECYCLED_DROP, 0.01)
-    max_candidates    LSH candidates checked per document, most band hits first
-                      (HARVEST_DEDUP_MAX_CANDIDATES, 100)
-    """
-
-    shingle_size: int = defaults.HARVEST_DEDUP_SHINGLE_SIZE
-    num_perm: int = defaults.HARVEST_DEDUP_NUM_PERM
-    bands: int = defaults.HARVEST_DEDUP_BANDS
-    jaccard: float = defaults.HARVEST_DEDUP_JACCARD
-    containment: float = defaults.HARVEST_DEDUP_CONTAINMENT
-    min_shingles: int = defaults.HARVEST_DEDUP_MIN_SHINGLES
-    recycled_drop: float = defaults.HARVEST_DEDUP_RECYCLED_DROP
-    max_candidates: int = defaults.HARVEST_DEDUP_MAX_CANDIDATES
-
-    def __post_init__(self) -> None:
-        if self.shingle_size < 1 or self.bands < 1 or self.num_perm % self.bands:
-            raise ValueError(
-                f"dedup settings: shingle_size >= 1 and num_perm ({self.num_perm}) divisible "
-                f"by bands ({self.bands}) required"
-            )
-
-    @property
-    def rows(self) -> int:
-        return self.num_perm // self.bands
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> NearDupSettings:
-        """From Scrapy ``Settings`` (or a plain dict): ``HARVEST_DEDUP_<FIELD NAME>``."""
-        values: dict[str, Any] = {}
-        for field in fields(cls):
-            value = settings.get(f"HARVEST_DEDUP_{field.name.upper()}")
-            if value is not None:
-                values[field.name] = (int if field.type == "int" else float)(value)
-        return cls(**values)
 
 
 DEFAULTS = NearDupSettings()

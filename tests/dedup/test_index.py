@@ -15,7 +15,8 @@ from crawler.storage import connect
 from pipelines.dedup.canonical import Member, canonical_key
 from pipelines.dedup.index import DedupSettingsMismatch, cluster_map, rebuild, save_settings
 from pipelines.dedup.pipeline import DedupPipeline
-from pipelines.dedup.similarity import NearDupSettings, signature, text_shingles
+from pipelines.dedup.settings import NearDupSettings
+from pipelines.dedup.similarity import signature, text_shingles
 from pipelines.normalise import normalise
 from tests.helpers import store_linked
 

@@ -10,9 +10,9 @@ import opencc
 import pytest
 from scrapy.settings import Settings
 
+from pipelines.dedup.settings import NearDupSettings
 from pipelines.dedup.similarity import (
     DEFAULTS,
-    NearDupSettings,
     band_keys,
     dedup_normalise,
     shingles,

@@ -5,7 +5,7 @@ In:  a TRS column of 2,000 articles on 100 list pages (benchmarks/incremental_cr
 Out: pages/s (responses, robots.txt included, over the wall time of the whole process) of
 
 - ``harvest crawl`` with every stage on: extraction rules, normalise, dedup (near-duplicate
-  index), WARC, FTS and short-term indexes, the runs row;
+  index), WARC, the full-text index, the runs row;
 - a fetch-only Scrapy spider (same concurrency, robots.txt obeyed, bodies dropped);
 - a naive pipeline: Scrapy + ``trafilatura.extract`` + OpenCC t2s + one sqlite-utils insert
   per page into a table with FTS5,

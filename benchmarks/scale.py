@@ -9,7 +9,7 @@ Out: printed figures, one archive grown 1,000 -> 10,000 -> 100,000 documents (->
 
 - insert rate (documents/s) per tenth of each size, through the crawl's own stages: the
   normalise and dedup stages' ``process_item``, then ``page_row`` and ``store_pages`` with the
-  near-duplicate index, in batches of ``HARVEST_BATCH_SIZE`` (FTS and short-term index
+  near-duplicate index, in batches of ``HARVEST_BATCH_SIZE`` (the full-text index's
   triggers on); the store stage alone (``store_pages`` + linking) is given too;
 - bytes on disk per document against its UTF-8 text (database after a WAL checkpoint; no raw
   copies are written beside the WARC any more), with the largest tables;
@@ -278,13 +278,10 @@ def pages(db_path: str) -> dict[str, str]:
         "search 1 char 科": f"/harvest/documents?_q={q('科')}",
         "search 2 chars 科技": f"/harvest/documents?_q={q('科技')}",
         "search 4 chars 工作总结": f"/harvest/documents?_q={q('工作总结')}",
-        # what the short-term index gives the table page (crawler/storage/grams.py), as a
+        # what the full-text index gives the table page (crawler/storage/fulltext.py), as a
         # filter any search code can use: no text is read
-        "科 via documents_grams": "/harvest/documents?_where=" + q(grams_filter("科")),
-        "科技 via documents_grams": "/harvest/documents?_where=" + q(grams_filter("科技")),
-        # the trigram index in the same form (+id: no row fetched per match)
-        "工作总结 via documents_fts +id": "/harvest/documents?_where="
-        + q("+id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH '\"工作总结\"')"),
+        "科 via documents_fts": "/harvest/documents?_where=" + q(index_filter("科")),
+        "工作总结 via documents_fts": "/harvest/documents?_where=" + q(index_filter("工作总结")),
         "search page 科": f"/harvest/-/search?q={q('科')}",
         "search page 科技": f"/harvest/-/search?q={q('科技')}",
         "search page 工作总结": f"/harvest/-/search?q={q('工作总结')}",
@@ -305,10 +302,10 @@ def pages(db_path: str) -> dict[str, str]:
     }
 
 
-def grams_filter(term: str) -> str:
-    from crawler.storage.grams import filter_clause, match_phrase
+def index_filter(term: str) -> str:
+    from crawler.storage.fulltext import filter_clause, match_expression
 
-    return filter_clause("g").replace(":g", "'" + match_phrase(term).replace("'", "''") + "'")
+    return filter_clause("t").replace(":t", "'" + match_expression(term).replace("'", "''") + "'")
 
 
 def fetch(url: str) -> tuple[float, int]:
@@ -409,26 +406,26 @@ def report_build(size: int, chunks: list, rss: float, text_bytes: int, db_path: 
     return {"rate": rate, "store_rate": store_rate, "per_doc": per_doc, "ratio": ratio}
 
 
-def time_short_terms(db_path: str) -> None:
-    """The short-term index the search pages can use, timed directly (read-only)."""
-    from crawler.storage.grams import short_term_ids
+def time_index_lookups(db_path: str) -> None:
+    """The full-text index timed directly (read-only): the ranked first page of the search
+    and the total count, for terms of 1, 2 and 4 characters."""
+    from crawler.browse import search
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     figures = []
-    for term in ("科", "科技", "总结"):
+    for term in ("科", "科技", "工作总结"):
         t0 = time.perf_counter()
-        ids = short_term_ids(conn, term, limit=1000)
-        total = conn.execute(
-            "SELECT count(*) FROM documents_grams WHERE documents_grams MATCH ?", [f'"{term}"']
-        ).fetchone()[0]
+        _query, rows = search.run(conn, term, limit=20)
+        ranked = time.perf_counter() - t0
+        count_sql, params = search.count_sql(search.parse(term))
+        total = conn.execute(count_sql, params).fetchone()[0]
+        counted = time.perf_counter() - t0 - ranked
         figures.append(
-            f"{term} {(time.perf_counter() - t0) * 1000:.0f} ms ({len(ids)} ids of {total})"
+            f"{term} ranked {ranked * 1000:.0f} ms + count {counted * 1000:.0f} ms "
+            f"({len(rows)} of {total:,})"
         )
     conn.close()
-    print(
-        "short_term_ids (crawler.storage.grams), newest 1,000 + the total count: "
-        + "; ".join(figures)
-    )
+    print("search (crawler.browse.search) on the index: " + "; ".join(figures))
 
 
 def print_pages(size: int, timings: dict, baseline: dict) -> None:
@@ -460,7 +457,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.pages_only:
         print_pages(0, time_pages(args.pages_only), {})
-        time_short_terms(args.pages_only)
+        time_index_lookups(args.pages_only)
         return
     if args.grow:
         db_path, start, stop, seed = args.grow
@@ -484,7 +481,7 @@ def main() -> None:
         timings = time_pages(db_path)
         baseline = baseline or timings
         print_pages(size, timings, baseline)
-        time_short_terms(db_path)
+        time_index_lookups(db_path)
     first = summary[sizes[0]]
     for size in sizes[1:]:
         s = summary[size]

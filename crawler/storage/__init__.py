@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.storage.grams import register as register_grams
+from crawler.storage.fulltext import register as register_fulltext
 
 DEFAULT_DB = Path("archive/harvest.db")
 MMAP_BYTES = 64 * 1024**2
@@ -107,7 +107,7 @@ def configure(conn: sqlite3.Connection) -> None:
     # the map covers the first 64 MiB and SQLite's page cache (and the OS's) serves the rest.
     conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    register_grams(conn)  # the short-term index's triggers call it
+    register_fulltext(conn)  # the full-text index's triggers call it
 
 
 def connect(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:

@@ -8,9 +8,9 @@ Tables (Datasette's metadata.yml describes each column to readers):
 ``attachments``        one row per file a document page links (PDF, DOC, WPS, XLS, ZIP ...):
                        what it is, what reading it gave or why not; ``document_id`` is the
                        document holding its text (shared by every site serving that text).
-``documents_fts``      FTS5 (trigram tokenizer) over documents' title, text and text_original.
-``documents_grams``    contentless FTS5 of each document's characters and character pairs: the
-                       one- and two-character searches (:mod:`crawler.storage.grams`).
+``documents_fts``      the full-text index (:mod:`crawler.storage.fulltext`): contentless FTS5 of
+                       the character pairs of documents' title, text and text_original; finds a
+                       string of any length, ranked with bm25.
 ``changes``            the change feed: a number for every change a consumer must see (new
                        document, new source, new version, cluster or canonical change,
                        metadata correction), given by triggers; ``harvest export --after-change``.
@@ -38,7 +38,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-import crawler.storage.grams as grams
+import crawler.storage.fulltext as fulltext
 
 # The texts come last: SQLite reads a row's columns in order, and columns stored after two
 # ~9 KB texts sit on overflow pages, so sorting or filtering on them would read the texts too.
@@ -282,19 +282,6 @@ CREATE TABLE IF NOT EXISTS reextract_checkpoints (
 )
 """
 
-FTS_COLUMNS = ("title", "text", "text_original")
-_FTS_LIST = ", ".join(FTS_COLUMNS)
-# sqlite-utils' FTS update trigger re-indexes the text on any update; documents are updated on
-# every crawl (last_seen, cluster columns) while their text never changes.
-_FTS_UPDATE_TRIGGER = f"""
-CREATE TRIGGER documents_au AFTER UPDATE OF {_FTS_LIST} ON documents BEGIN
-  INSERT INTO documents_fts (documents_fts, rowid, {_FTS_LIST})
-    VALUES('delete', old.rowid, {", ".join("old." + c for c in FTS_COLUMNS)});
-  INSERT INTO documents_fts (rowid, {_FTS_LIST})
-    VALUES (new.rowid, {", ".join("new." + c for c in FTS_COLUMNS)});
-END
-"""
-
 # --- the change feed ----------------------------------------------------------------------------
 # ``change_no`` comes from AUTOINCREMENT: it only grows and is never reused, and with one writer
 # at a time numbers become visible in the order they were given.
@@ -352,9 +339,9 @@ END""",
 )
 
 
-def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
-    db.execute("DROP TRIGGER IF EXISTS documents_au")
-    db.execute(_FTS_UPDATE_TRIGGER)
+def _superseded(db: sqlite_utils.Database) -> None:
+    """Versions 1 (a narrower FTS update trigger) and 4 (text_original in the trigram index)
+    changed an index that version 13 replaces: nothing left to do."""
 
 
 def _site_families_to_sources(db: sqlite_utils.Database) -> None:
@@ -379,16 +366,6 @@ def _attachments_table(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_attachments_source ON attachments(source_document_id)"
     )
-
-
-def _search_text_original(db: sqlite_utils.Database) -> None:
-    """Archives before version 3 indexed title and text only; Traditional queries also search
-    ``text_original`` (crawler/browse/search.py)."""
-    indexed = {row[1] for row in db.execute("PRAGMA table_info(documents_fts)")}
-    if "text_original" not in indexed:
-        db["documents"].disable_fts()
-        db["documents"].enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
-    _narrow_fts_update_trigger(db)
 
 
 # Groups of two or more near copies: a document alone is no cluster to a reader. The documents
@@ -520,6 +497,12 @@ def _raw_pages_from_warc(db: sqlite_utils.Database) -> None:
     )
 
 
+def _one_fulltext_index(db: sqlite_utils.Database) -> None:
+    """Version 13: one full-text index of character pairs (:mod:`crawler.storage.fulltext`)
+    instead of the trigram index and the short-term index beside it."""
+    fulltext.ensure(db.conn)
+
+
 def _cluster_index_with_canonical(db: sqlite_utils.Database) -> None:
     """idx_documents_cluster(cluster_id) is a prefix of idx_documents_cluster_canonical."""
     db.execute("DROP INDEX IF EXISTS idx_documents_cluster")
@@ -527,10 +510,10 @@ def _cluster_index_with_canonical(db: sqlite_utils.Database) -> None:
 
 # (version, what it does): applied in order to archives whose user_version is lower.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
-    (1, _narrow_fts_update_trigger),
+    (1, _superseded),
     (2, _site_families_to_sources),
     (3, _attachments_table),
-    (4, _search_text_original),
+    (4, _superseded),
     (5, _change_feed),
     (6, _clusters_view),
     (7, _pagination_state),
@@ -539,19 +522,9 @@ MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (10, _raw_pages_from_warc),
     (11, _cluster_index_with_canonical),
     (12, _clusters_view),
+    (13, _one_fulltext_index),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-
-def _ensure_grams(db: sqlite_utils.Database) -> None:
-    """The short-term index (:mod:`crawler.storage.grams`), filled when it is new."""
-    exists = db[grams.TABLE].exists()
-    if not exists:
-        db.execute(grams.CREATE)
-    for trigger in grams.TRIGGERS:
-        db.execute(trigger)
-    if not exists:
-        grams.fill(db.conn)
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -579,12 +552,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         if statement.strip():
             db.execute(statement)
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if not db["documents_fts"].exists():
-        db["documents"].enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
-        version = 0  # the triggers sqlite-utils made need narrowing again
     for number, migrate in MIGRATIONS:
         if number > version:
             migrate(db)
-    _ensure_grams(db)
     if version != SCHEMA_VERSION:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

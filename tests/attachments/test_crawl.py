@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.browse.search import run
 from crawler.demo import serve_directory
 from crawler.storage.warc import PayloadIndex, WarcReader
 from tests.attachments.make_files import PAGE_ONE, PAGE_TWO, TITLE
@@ -161,11 +162,7 @@ def test_each_fetched_file_is_in_the_warc_archive_byte_for_byte(crawl, attachmen
 
 def test_attachment_texts_are_searchable(crawl) -> None:
     db, _, _, _ = crawl
-    hits = db.execute(
-        "SELECT d.title FROM documents_fts f JOIN documents d ON d.id = f.rowid"
-        " WHERE documents_fts MATCH ?",
-        ['"科技特派员下乡"'],
-    ).fetchall()
+    _query, hits = run(db, "科技特派员下乡")
     assert {h["title"] for h in hits} == {TITLE, "资金安排表"}
 
 

@@ -237,12 +237,11 @@ def test_documents_newest_first_and_site_filter(archive):
 def test_two_and_four_character_chinese_queries(archive):
     path, ids = archive
     ds = build_datasette(path)
-    # 科技 is two characters: trigram cannot match it, the LIKE scan does.
+    # two characters and four go through the same index of character pairs
     assert {r["id"] for r in json_rows(ds, "/harvest/documents?_q=科技")} == {
         ids["gov"],
         ids["docs"],
     }
-    # 四个字: the trigram index.
     assert [r["id"] for r in json_rows(ds, "/harvest/documents?_q=成果转化")] == [ids["gov"]]
     assert [r["id"] for r in json_rows(ds, "/harvest/documents?_q=教育")] == [ids["edu"]]
     # Two terms: both must match; facets still narrow the results.

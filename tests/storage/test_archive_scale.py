@@ -1,5 +1,6 @@
-"""What keeps the archive small and fast at scale: the short-term index, one copy of each
-text, texts stored after the metadata, migrations of older archives, one OpenCC pass."""
+"""What keeps the archive small and fast at scale: one copy of each text, texts stored after
+the metadata, migrations of older archives, one OpenCC pass (the full-text index:
+test_fulltext.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import sqlite_utils
 
 from crawler.browse.export import records_of
 from crawler.storage import connect
-from crawler.storage.grams import short_term_ids
 from crawler.storage.pages import store_pages
 from crawler.storage.schema import DOCUMENT_COLUMNS, SCHEMA_VERSION
 from pipelines.dedup.index import NearDuplicateIndex
@@ -21,6 +21,7 @@ from pipelines.dedup.similarity import DEFAULTS, TextForms, is_recycled, text_sh
 from pipelines.normalise import normalise
 from pipelines.text import squash, to_simplified
 from tests.browse.test_serve import get
+from tests.storage.test_fulltext import matching
 from tests.storage.test_pages import page
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -43,41 +44,6 @@ def archive(tmp_path):
     store_pages(db, rows, link=NearDuplicateIndex(DEFAULTS).open(db.conn))
     yield db
     db.close()
-
-
-def texts_by_id(db) -> dict[int, str]:
-    return {r[0]: f"{r[1]}\n{r[2]}" for r in db.execute("SELECT id, title, text FROM documents")}
-
-
-@pytest.mark.parametrize("term", ["科", "科技", "教育", "局", "统计", "，", "20", "无此"])
-def test_short_term_ids_match_exactly_newest_first(archive, term):
-    expected = sorted((i for i, t in texts_by_id(archive).items() if term in t), reverse=True)
-    assert short_term_ids(archive.conn, term) == expected
-
-
-def test_short_term_ids_is_bounded_and_refuses_long_terms(archive):
-    assert len(short_term_ids(archive.conn, "局", limit=2)) == 2
-    with pytest.raises(ValueError, match="not one or two characters"):
-        short_term_ids(archive.conn, "工作总结")
-    with pytest.raises(ValueError):
-        short_term_ids(archive.conn, " ")
-
-
-def test_short_term_index_follows_deletes_and_text_updates(archive):
-    first = min(texts_by_id(archive))
-    with archive.conn:
-        archive.execute("DELETE FROM document_clusters WHERE document_id = ?", [first])
-        archive.execute(
-            "UPDATE documents SET title = '林业局', text = '植树造林' WHERE id = ?", [first]
-        )
-    assert first in short_term_ids(archive.conn, "林业")
-    assert first in short_term_ids(archive.conn, "造林")
-    assert first not in short_term_ids(archive.conn, "科技")
-    with archive.conn:
-        archive.execute("DELETE FROM sources WHERE document_id = ?", [first])
-        archive.execute("DELETE FROM document_versions WHERE document_id = ?", [first])
-        archive.execute("DELETE FROM documents WHERE id = ?", [first])
-    assert first not in short_term_ids(archive.conn, "林业")
 
 
 def test_text_original_is_kept_only_when_it_differs_and_export_restores_it(archive):
@@ -141,17 +107,16 @@ def test_an_older_archive_is_migrated_without_losing_anything(tmp_path):
     row = db.execute("SELECT id, title, text_original, content_hash FROM documents").fetchone()
     assert row == (7, "科技局", None, "h7")
     assert db.execute("SELECT raw_path FROM sources").fetchone() == ("warc/gov-1.warc.gz",)
-    # the trigram index still points at the same rows; the short-term index was filled
-    found = db.execute(
-        "SELECT rowid FROM documents_fts WHERE documents_fts MATCH '\"工作总结\"'"
-    ).fetchall()
-    assert found == [(7,)]
-    assert short_term_ids(db.conn, "科技") == [7]
+    # the trigram index gave way to the index of pairs, built from the stored rows
+    assert matching(db.conn, "工作总结") == {7} and matching(db.conn, "科技") == {7}
+    assert not db["documents_grams"].exists()
+    triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert not triggers & {"documents_ai", "documents_ad", "documents_au"}
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA foreign_keys").fetchone() == (1,)
-    # new rows still reach both indexes through the recreated triggers
+    # new rows reach the index through its triggers
     store_pages(db, [page("http://gov.example/8", "民政局工作计划，做好社会救助。")])
-    assert len(short_term_ids(db.conn, "民政")) == 1
+    assert len(matching(db.conn, "民政")) == 1
     db.close()
     connect(path).close()  # a second open changes nothing
 
@@ -185,7 +150,7 @@ def test_database_page_counts_shown_tables_only_and_clusters_view_reads_no_join(
     from crawler.browse.serve import build_datasette
 
     # two of the four documents made one cluster: the view lists groups of two or more
-    first, second = sorted(texts_by_id(archive))[:2]
+    first, second = sorted(r[0] for r in archive.execute("SELECT id FROM documents"))[:2]
     with archive.conn:
         archive.execute(
             "UPDATE document_clusters SET cluster_id = ? WHERE document_id IN (?, ?)",
@@ -202,12 +167,3 @@ def test_database_page_counts_shown_tables_only_and_clusters_view_reads_no_join(
     plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM clusters"))
     assert "documents" not in plan
     assert conn.execute("SELECT count(*), count(title) FROM clusters").fetchone() == (2, 2)
-
-
-def test_filter_clause_selects_what_short_term_ids_returns(archive):
-    from crawler.storage.grams import filter_clause, match_phrase
-
-    for term in ("科", "教育", "局"):
-        sql = f"SELECT id FROM documents WHERE {filter_clause('t')} ORDER BY id DESC"
-        found = [r[0] for r in archive.execute(sql, {"t": match_phrase(term)})]
-        assert found == short_term_ids(archive.conn, term)

@@ -6,7 +6,7 @@ In:  requests to the ``harvest`` database (see ``crawler/browse/datasette/metada
 Out:
 - one search path (:mod:`crawler.browse.search`) for the search page ``/harvest/-/search``
   (ranked, highlighted; ``.json`` too), the documents table's ``?_q=`` and Datasette's own
-  ``?_search=`` (rewritten to ``_q`` before Datasette's trigram-only search sees it), HTML and
+  ``?_search=`` (rewritten to ``_q``: Datasette's own search cannot read our index), HTML and
   JSON alike; a query the search cannot take is a message on the page, never an error page;
 - ``?_site=`` and the ``source_site`` facet (the site lives in ``sources``);
 - SQL functions ``harvest_agency(name)`` (the canonical form of an agency name, so 科技局 finds
@@ -42,7 +42,6 @@ from markupsafe import Markup, escape
 
 from crawler.browse import search
 from crawler.browse.compare import compare
-from crawler.storage import grams
 from crawler.storage.warc import PayloadIndex, WarcReader, archive_root_of
 from pipelines.dedup.similarity import compare as compare_shingles
 from pipelines.dedup.similarity import text_shingles
@@ -89,8 +88,8 @@ def beijing(value: Any, seconds: bool = False) -> str:
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """``?_search=`` on the documents table becomes ``?_q=``: Datasette's own search would send
-    one- and two-character queries to the trigram index, which matches nothing for them."""
+    """``?_search=`` on the documents table becomes ``?_q=``: links and habits of Datasette's own
+    search keep working, though it cannot read our index of character pairs."""
 
     def wrap(app):
         async def rewrite(scope, receive, send):
@@ -126,16 +125,11 @@ def filters_from_request(request, database, table, datasette):
     if not _is_documents(database, table):
         return None
 
-    async def filters() -> FilterArguments:
-        indexed = await datasette.get_database(database).table_exists(grams.TABLE)
-        return _search_filters(request, indexed)
-
-    return filters
+    return _search_filters(request)
 
 
-def _search_filters(request, grams_index: bool) -> FilterArguments:
-    """:func:`filters_from_request` for the documents table; ``grams_index``: the archive has
-    the short-term index (:mod:`crawler.storage.grams`)."""
+def _search_filters(request) -> FilterArguments:
+    """:func:`filters_from_request` for the documents table."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     descriptions: list[str] = []
@@ -149,7 +143,7 @@ def _search_filters(request, grams_index: bool) -> FilterArguments:
             clauses.append("0")  # nothing matches a query the search cannot take
             descriptions.append(f"search not run: {error}")
         else:
-            clauses, params = search.where_clauses(query, grams_index)
+            clauses, params = search.where_clauses(query)
             descriptions = query.describe()
             terms = [t.text for t in query.terms]
     sites = [s for s in request.args.getlist("_site") if s]
@@ -495,14 +489,12 @@ async def search_page(request, datasette):
     if typed:
         try:
             query = search.parse(typed)
-            indexed = await db.table_exists(grams.TABLE)
             offset = (page - 1) * SEARCH_PAGE_SIZE
-            sql, params = search.search_sql(query, SEARCH_PAGE_SIZE, offset, indexed)
-            count_sql, count_params = search.count_sql(query, indexed)
+            sql, params = search.search_sql(query, SEARCH_PAGE_SIZE, offset)
+            count_sql, count_params = search.count_sql(query)
             context["rows"] = [dict(r) for r in (await db.execute(sql, params)).rows]
             context["total"] = (await db.execute(count_sql, count_params)).rows[0][0]
             context["described"] = query.describe()
-            context["bounded"] = query.bounded
         except search.QueryError as exc:
             context["error"] = str(exc)
         except Exception as exc:  # a time limit or a damaged index: say so, never a 500

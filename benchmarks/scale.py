@@ -280,7 +280,7 @@ def pages(db_path: str) -> dict[str, str]:
         "search 4 chars 工作总结": f"/harvest/documents?_q={q('工作总结')}",
         # what the full-text index gives the table page (crawler/storage/fulltext.py), as a
         # filter any search code can use: no text is read
-        "科 via documents_fts": "/harvest/documents?_where=" + q(index_filter("科")),
+        "科 via documents_chars": "/harvest/documents?_where=" + q(index_filter("科")),
         "工作总结 via documents_fts": "/harvest/documents?_where=" + q(index_filter("工作总结")),
         "search page 科": f"/harvest/-/search?q={q('科')}",
         "search page 科技": f"/harvest/-/search?q={q('科技')}",
@@ -303,9 +303,10 @@ def pages(db_path: str) -> dict[str, str]:
 
 
 def index_filter(term: str) -> str:
-    from crawler.storage.fulltext import filter_clause, match_expression
+    from crawler.storage.fulltext import filter_clause, lookup
 
-    return filter_clause("t").replace(":t", "'" + match_expression(term).replace("'", "''") + "'")
+    table, expression = lookup(term)
+    return filter_clause("t", table).replace(":t", "'" + expression.replace("'", "''") + "'")
 
 
 def fetch(url: str) -> tuple[float, int]:

@@ -11,9 +11,10 @@ Out: :class:`Query` (terms in Simplified plus the forms as typed) and SQL over `
        :class:`QueryError` with a message a person can act on.
 
 Every term, one character or twenty, is found in the index (no text is scanned) and the
-matches are ranked with bm25, a title hit weighing more than a text hit; a Traditional term is
-also looked for as typed, which finds it in ``text_original``. The title is highlighted and the
-snippet cut around the first term in the rows shown only.
+matches are ranked with bm25, a title hit weighing more than a text hit; a query of single
+characters only lists the newest documents holding them. A Traditional term is also looked for
+as typed, which finds it in ``text_original``. The title is highlighted and the snippet cut
+around the first term in the rows shown only.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class Query:
     def describe(self) -> list[str]:
         """One line per term, for the page that shows what was searched."""
         return [
-            f"“{term.text}”" + (f" (typed {term.typed})" if term.typed != term.text else "")
+            f"“{term.text}”"
+            + (f" (typed {term.typed})" if term.typed != term.text else "")
             + " in title or text"
             for term in self.terms
         ]
@@ -105,18 +107,32 @@ def parse(typed: str | None) -> Query:
     return Query(typed=typed or "", terms=tuple(terms))
 
 
-def match_expression(query: Query) -> str:
-    """The FTS5 query of ``documents_fts``: every term, any of its forms."""
-    parts = []
+def match_expressions(query: Query) -> dict[str, str]:
+    """The FTS5 query of each index table a term needs (:func:`crawler.storage.fulltext.lookup`:
+    one character in ``documents_chars``, more in ``documents_fts``), bound as ``:q_chars``
+    and ``:q_pairs``: every term, any of its forms."""
+    parts: dict[str, list[str]] = {}
     for term in query.terms:
-        forms = [fulltext.match_expression(form) for form in term.forms()]
-        parts.append(forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")")
-    return " AND ".join(parts)
+        found = [fulltext.lookup(form) for form in term.forms()]
+        if len({table for table, _ in found}) > 1:  # 乾 typed, 干 searched: both as pairs
+            found = [(fulltext.TABLE, fulltext.pairs_expression(f)) for f in term.forms()]
+        forms = [expression for _, expression in found]
+        either = forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
+        parts.setdefault(_PARAMS[found[0][0]], []).append(either)
+    return {param: " AND ".join(expressions) for param, expressions in parts.items()}
+
+
+_PARAMS = {fulltext.TABLE: "q_pairs", fulltext.CHARS_TABLE: "q_chars"}
+_CHARS_SUBQUERY = (
+    f"select rowid from {fulltext.CHARS_TABLE} where {fulltext.CHARS_TABLE} match :q_chars"
+)
 
 
 def where_clauses(query: Query) -> tuple[list[str], dict[str, Any]]:
     """Filters on ``documents`` (no ranking) for a table view: (where clauses, params)."""
-    return [fulltext.filter_clause("q_fts")], {"q_fts": match_expression(query)}
+    params = match_expressions(query)
+    tables = {param: table for table, param in _PARAMS.items()}
+    return [fulltext.filter_clause(param, tables[param]) for param in params], params
 
 
 def _marked(expression: str, query: Query) -> str:
@@ -132,35 +148,49 @@ COLUMNS = "d.id, d.title, d.published, d.agency, d.year"
 def search_sql(query: Query, limit: int = 20, offset: int = 0) -> tuple[str, dict[str, Any]]:
     """Ranked results: (sql, params). Columns: id, title, published, agency, year,
     ``title_highlighted``, ``text_snippet`` (markers :data:`MARK_START`/:data:`MARK_END`)
-    and ``score`` (bm25: lower is better)."""
+    and ``score`` (bm25: lower is better).
+
+    A query of single characters only (局, 科 局) lists the newest documents holding them:
+    such characters are in most documents, and ranking them all would read every doclist's
+    positions for a meaningless order."""
     params: dict[str, Any] = {
-        "q_fts": match_expression(query),
+        **match_expressions(query),
         "q_m0": MARK_START,
         "q_m1": MARK_END,
         "q_limit": int(limit),
         "q_offset": int(offset),
         **{f"q_term{i}": term.text for i, term in enumerate(query.terms)},
     }
-    title = _marked("d.title", query)
-    around = (
-        f"substr(d.text, max(1, instr(d.text, :q_term0) - {SNIPPET_BEFORE}), {SNIPPET_CHARS})"
+    around = f"substr(d.text, max(1, instr(d.text, :q_term0) - {SNIPPET_BEFORE}), {SNIPPET_CHARS})"
+    shown = (
+        f"select {COLUMNS}, {_marked('d.title', query)} as title_highlighted,"
+        f" {_marked(around, query)} as text_snippet"
     )
+    page = "limit :q_limit offset :q_offset"
+    if "q_pairs" not in params:
+        newest = f"{_CHARS_SUBQUERY} order by rowid desc {page}"
+        sql = f"{shown}, 0.0 as score from documents d where d.id in ({newest})"
+        return sql + " order by d.id desc", params
+    chars = f" and d.id in ({_CHARS_SUBQUERY})" if "q_chars" in params else ""
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     sql = (
-        f"select {COLUMNS}, {title} as title_highlighted,"
-        f" {_marked(around, query)} as text_snippet,"
-        f" bm25({fulltext.TABLE}, {weights}) as score"
+        f"{shown}, bm25({fulltext.TABLE}, {weights}) as score"
         f" from {fulltext.TABLE} join documents d on d.id = {fulltext.TABLE}.rowid"
-        f" where {fulltext.TABLE} match :q_fts"
-        " order by score, d.id desc limit :q_limit offset :q_offset"
+        f" where {fulltext.TABLE} match :q_pairs{chars} order by score, d.id desc {page}"
     )
     return sql, params
 
 
 def count_sql(query: Query) -> tuple[str, dict[str, Any]]:
     """How many documents match: (sql, params); the index alone answers it."""
-    sql = f"select count(*) from {fulltext.TABLE} where {fulltext.TABLE} match :q_fts"
-    return sql, {"q_fts": match_expression(query)}
+    params = match_expressions(query)
+    if "q_pairs" not in params:
+        table, match = fulltext.CHARS_TABLE, "q_chars"
+    else:
+        table, match = fulltext.TABLE, "q_pairs"
+    chars = f" and rowid in ({_CHARS_SUBQUERY})" if len(params) > 1 else ""
+    sql = f"select count(*) from {table} where {table} match :{match}{chars}"
+    return sql, params
 
 
 def run(
@@ -180,7 +210,7 @@ def run(
 def explain(error: Exception) -> str:
     """A database error met while searching, in words (Datasette's time limit included)."""
     message = str(error)
-    if f"no such table: {fulltext.TABLE}" in message or "no such column" in message:
+    if "no such table: documents_" in message or "no such column" in message:
         return "the archive has no search index yet: the first `harvest crawl` builds it"
     if "interrupted" in message or type(error).__name__ == "QueryInterrupted":
         return "the search took too long and was stopped; add a longer or quoted term"

@@ -206,10 +206,11 @@ def test_pages_answer_200_with_chinese_labels(archive):
         assert get(ds, url).status_code == 200, url
     index = get(ds, "/harvest").text
     assert 'href="/harvest/documents"' in index
-    assert "documents_fts" not in index  # FTS and its shadow tables are hidden
+    # the index tables and their shadow tables are hidden
+    assert "documents_fts" not in index and "documents_chars" not in index
     documents = get(ds, "/harvest/documents").text
     assert 'name="_q"' in documents  # our search box …
-    assert 'name="_search"' not in documents  # … instead of the trigram-only built-in one
+    assert 'name="_search"' not in documents  # … instead of Datasette's own
     assert "发布机构 Publishing agency" in documents
     # Facets by site (through sources), province, city, county, agency, year, period, doc_type.
     facets = get(ds, "/harvest/documents.json?_size=0").json()["facet_results"]

@@ -43,8 +43,15 @@ def archive(tmp_path_factory):
 
 
 def matching(conn: sqlite3.Connection, term: str) -> set[int]:
+    table, expression = fulltext.lookup(term)
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
+    return {r[0] for r in conn.execute(sql, [expression])}
+
+
+def matching_pairs(conn: sqlite3.Connection, term: str) -> set[int]:
+    """The pairs table alone (a single character as the prefix phrase)."""
     sql = f"SELECT rowid FROM {fulltext.TABLE} WHERE {fulltext.TABLE} MATCH ?"
-    return {r[0] for r in conn.execute(sql, [fulltext.match_expression(term)])}
+    return {r[0] for r in conn.execute(sql, [fulltext.pairs_expression(term)])}
 
 
 def containing(conn: sqlite3.Connection, term: str) -> set[int]:
@@ -73,7 +80,9 @@ def test_every_term_length_matches_exactly_the_documents_that_contain_it(archive
     fixed = ["科", "局", "科技", "技局", "局长", "科技局 局长", "，", "。局", "20", "19", "abc"]
     fixed += ["工作总结", "义务教育均衡", "局 局长", "统计调查 数据", "无此词语"]
     for term in fixed + sample_terms(archive.conn, 300):
-        assert matching(archive.conn, term) == containing(archive.conn, term), term
+        expected = containing(archive.conn, term)
+        assert matching(archive.conn, term) == expected, term
+        assert matching_pairs(archive.conn, term) == expected, term
 
 
 def test_a_term_does_not_match_across_a_line_it_does_not_cross(archive):
@@ -83,16 +92,15 @@ def test_a_term_does_not_match_across_a_line_it_does_not_cross(archive):
 
 
 def test_query_syntax_in_a_term_is_text():
-    for term in ('"', 'a"b', "科*", "OR", "(科技)", "title:科", "NEAR(a b)"):
-        expression = fulltext.match_expression(term)
+    for term in ('"', 'a"b', "科*", "OR", "(科技)", "title:科", "NEAR(a b)", "*", "^"):
         conn = sqlite3.connect(":memory:")
         fulltext.register(conn)
         conn.execute("CREATE TABLE documents (id INTEGER PRIMARY KEY, title, text, text_original)")
         fulltext.ensure(conn)
         conn.execute("INSERT INTO documents (title, text) VALUES ('', ?)", [f"前{term}后"])
-        assert matching(conn, term) == {1}, expression
+        assert matching(conn, term) == {1}, term
     with pytest.raises(ValueError):
-        fulltext.match_expression(" \n")
+        fulltext.lookup(" \n")
 
 
 def test_triggers_follow_inserts_updates_and_deletes(tmp_path):
@@ -129,6 +137,7 @@ def test_traditional_text_original_is_indexed_too(tmp_path):
 
 def test_filter_clause_selects_what_the_index_matches(archive):
     for term in ("科", "教育", "局", "工作总结"):
-        sql = f"SELECT id FROM documents WHERE {fulltext.filter_clause('t')}"
-        found = {r[0] for r in archive.execute(sql, {"t": fulltext.match_expression(term)})}
+        table, expression = fulltext.lookup(term)
+        sql = f"SELECT id FROM documents WHERE {fulltext.filter_clause('t', table)}"
+        found = {r[0] for r in archive.execute(sql, {"t": expression})}
         assert found == containing(archive.conn, term)

@@ -257,6 +257,13 @@ def serve(db_path: str, host: str, port: int, no_sql: bool) -> None:
         raise click.ClickException(
             f"{db_path}: no archive yet; run `harvest crawl` or `harvest demo`"
         )
+    behind = browse.schema_behind(db_path)
+    if behind:
+        click.echo(
+            f"note: {db_path} was written by an older harvest ({behind}); serving only reads, so"
+            f" searches may find nothing until `harvest status --db {db_path}` updates it",
+            err=True,
+        )
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
     sys.exit(browse.run(db_path, host, port, allow_sql=not no_sql))
 

@@ -13,6 +13,7 @@ no write plugin is installed, so nothing in the server can change the archive.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import yaml
@@ -60,6 +61,23 @@ def build_datasette(db_path: str | Path, allow_sql: bool = True) -> Datasette:
     # Datasette adds an empty in-memory database when given no files; it only confuses.
     ds.remove_database("_memory")
     return ds
+
+
+def schema_behind(db_path: str | Path) -> str:
+    """ "schema N, this harvest writes M" when the archive predates this harvest's schema (its
+    migrations run when a command that writes opens it); "" when it is up to date."""
+    from crawler.storage.schema import SCHEMA_VERSION
+
+    conn = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+    try:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    finally:
+        conn.close()
+    return (
+        f"schema {version}, this harvest writes {SCHEMA_VERSION}"
+        if version < SCHEMA_VERSION
+        else ""
+    )
 
 
 def run(

@@ -449,3 +449,15 @@ def test_only_read_only_plugins_are_loaded(archive):
         "datasette-render-markdown",
         "harvest_browse.py",
     ]
+
+
+def test_serve_says_when_an_archive_predates_this_harvest(tmp_path):
+    from crawler.browse.serve import schema_behind
+    from crawler.storage import connect
+    from crawler.storage.schema import SCHEMA_VERSION
+    from tests.storage.test_archive_scale import old_layout_archive
+
+    old_layout_archive(tmp_path / "old.db")
+    assert schema_behind(tmp_path / "old.db") == f"schema 2, this harvest writes {SCHEMA_VERSION}"
+    connect(tmp_path / "old.db").close()  # what any command that writes does first
+    assert schema_behind(tmp_path / "old.db") == ""

@@ -33,8 +33,8 @@ from pipelines.text import to_simplified
 
 MAX_TERMS = 8
 MAX_TERM_CHARS = 100
-# Weights of the index columns title, text, text_original in bm25.
-BM25_WEIGHTS = (10.0, 1.0, 0.5)
+# Weights of the index columns (crawler.storage.fulltext.COLUMNS) in bm25.
+BM25_WEIGHTS = {"text": 1.0, "title": 10.0, "text_original": 0.5}
 SNIPPET_BEFORE = 20  # characters of context before the first term's first hit
 SNIPPET_CHARS = 64
 # Highlight markers: control characters never found in extracted text, turned into <mark>
@@ -172,7 +172,7 @@ def search_sql(query: Query, limit: int = 20, offset: int = 0) -> tuple[str, dic
         sql = f"{shown}, 0.0 as score from documents d where d.id in ({newest})"
         return sql + " order by d.id desc", params
     chars = f" and d.id in ({_CHARS_SUBQUERY})" if "q_chars" in params else ""
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    weights = ", ".join(str(BM25_WEIGHTS[column]) for column in fulltext.COLUMNS)
     sql = (
         f"{shown}, bm25({fulltext.TABLE}, {weights}) as score"
         f" from {fulltext.TABLE} join documents d on d.id = {fulltext.TABLE}.rowid"

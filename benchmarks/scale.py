@@ -58,7 +58,17 @@ RSS_TARGET_MB = 600
 SITES = [(f"gov_{i:02d}", "gov") for i in range(15)] + [
     (f"share_{i}", "docshare") for i in range(5)
 ]
-REGIONS = [f"{p}省{c}市" for p in ("广东", "浙江", "江苏", "四川", "山东") for c in "甲乙丙丁戊己"]
+REGIONS = [  # real prefecture-level cities, so normalise fills the province and city facets
+    f"{p}{c}"
+    for p, cities in (
+        ("广东省", "阳江市 广州市 韶关市 湛江市 茂名市 梅州市"),
+        ("浙江省", "杭州市 宁波市 温州市 嘉兴市 湖州市 绍兴市"),
+        ("江苏省", "南京市 无锡市 徐州市 常州市 苏州市 南通市"),
+        ("四川省", "成都市 自贡市 攀枝花市 泸州市 德阳市 绵阳市"),
+        ("山东省", "济南市 青岛市 淄博市 枣庄市 东营市 烟台市"),
+    )
+    for c in cities.split()
+]
 AGENCIES = [
     f"{r}{a}"
     for r in ("", "市", "区", "县")
@@ -122,6 +132,7 @@ def document_item(i: int, seed: int, context) -> dict:
     else:
         text = "\n".join(sentences_of(i, seed, pool))
     site, family = SITES[rng.randrange(len(SITES))]
+    region = rng.choice(REGIONS)
     year = rng.randint(2015, 2024)
     doc_type = rng.choice(DOC_TYPES)
     return {
@@ -139,7 +150,7 @@ def document_item(i: int, seed: int, context) -> dict:
         "list_url": f"https://{site}.example/list/{i // 20}.html",
         "extraction": {
             "agency": rng.choice(AGENCIES),
-            "region": rng.choice(REGIONS),
+            "region": region,
             "year": year,
             "period": rng.choice(PERIODS),
             "doc_type": doc_type,
@@ -268,6 +279,7 @@ def pages(db_path: str) -> dict[str, str]:
         "documents .json": "/harvest/documents.json",
         "facet year=2019": "/harvest/documents?year=2019",
         "facet region": f"/harvest/documents?region={q(REGIONS[3])}",
+        "facet province": f"/harvest/documents?province={q(REGIONS[3][:3])}",
         "facet agency": f"/harvest/documents?agency={q(AGENCIES[7])}",
         "facet period": f"/harvest/documents?period={q(PERIODS[1])}",
         "facet doc_type": f"/harvest/documents?doc_type={q(DOC_TYPES[0])}",

@@ -177,7 +177,7 @@ ATTACHMENT_COLUMNS: dict[str, type] = {
 # over the rows it selects: an index led by each facet and holding the others (and the default
 # sort column) answers those counts without reading a row. Sorting by a facet alone uses the
 # single-column indexes of _STATEMENTS (their implicit last column is the id).
-FACET_COLUMNS = ("year", "region", "agency", "period", "doc_type")
+FACET_COLUMNS = ("year", "province", "city", "county", "agency", "period", "doc_type")
 _FACET_INDEXES = [
     f"CREATE INDEX IF NOT EXISTS idx_documents_facets_{column} ON documents("
     + ", ".join([column, *(c for c in FACET_COLUMNS if c != column), "published"])
@@ -503,6 +503,23 @@ def _one_fulltext_index(db: sqlite_utils.Database) -> None:
     fulltext.ensure(db.conn)
 
 
+def _facet_indexes(db: sqlite_utils.Database) -> None:
+    """Version 14: the facet indexes cover the province, city and county facets (added with
+    the division codes) instead of ``region``, which is no facet; without them each of those
+    three facets read every row of the documents table (0.15-0.2 s each at 100,000)."""
+    existing = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+            " AND name LIKE 'idx_documents_facets_%'"
+        )
+    ]
+    for name in existing:
+        db.execute(f"DROP INDEX [{name}]")
+    for statement in _FACET_INDEXES:
+        db.execute(statement)
+
+
 def _cluster_index_with_canonical(db: sqlite_utils.Database) -> None:
     """idx_documents_cluster(cluster_id) is a prefix of idx_documents_cluster_canonical."""
     db.execute("DROP INDEX IF EXISTS idx_documents_cluster")
@@ -523,6 +540,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (11, _cluster_index_with_canonical),
     (12, _clusters_view),
     (13, _one_fulltext_index),
+    (14, _facet_indexes),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

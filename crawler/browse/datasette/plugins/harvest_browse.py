@@ -187,9 +187,11 @@ class SourceSiteFacet(Facet):
         size = self.get_facet_size()
         selected_sites = set(self.request.args.getlist("_site"))
         # Unfiltered, the counts come from the (site, document_id) index alone; filtered, from
-        # the sources of the documents the filters select.
+        # the sources of the documents the filters select, still walking that index in order
+        # (the unary +): looking each selected document up by id instead, and grouping in a
+        # temporary b-tree, took 0.12 s for a search matching 97,000 of 100,000 documents.
         within = (
-            f"where document_id in (select id from ({self.sql})) "
+            f"where +document_id in (select id from ({self.sql})) "
             if _WHERE.search(self.sql)
             else ""
         )

@@ -73,6 +73,9 @@ HARVEST_MIN_REFETCH_HOURS = 24.0
 HARVEST_MAX_REFETCH_DAYS = 90.0
 HARVEST_CONDITIONAL_REQUESTS = True
 HARVEST_BATCH_SIZE = 20  # pages per store transaction
+# Extract pages in a worker process (pipelines/extract/worker.py): a crawl then uses a second
+# CPU core. Off, or on a one-core machine, pages are extracted in the crawl's own process.
+HARVEST_EXTRACT_WORKER = True
 # Attachments (PDF/DOC/DOCX/WPS/XLS/ZIP files linked from document pages; pipelines/attachments/)
 HARVEST_FOLLOW_ATTACHMENTS = True
 HARVEST_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # reports as files are larger than pages

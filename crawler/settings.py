@@ -58,7 +58,7 @@ HARVEST_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubling for each
 HARVEST_RETRY_BACKOFF_MAX = 60.0
 HARVEST_WARC_ENABLED = True
 HARVEST_WARC_MAX_BYTES = 1024**3  # rotate WARC files at 1 GB
-HARVEST_WARC_GZIP_LEVEL = 6
+HARVEST_WARC_GZIP_LEVEL = 3  # half the CPU of level 6 for ~8% larger WARC files
 HARVEST_WARC_REVISITS = True  # identical payloads as revisit records
 
 # Defaults of config.yaml's `defaults:` (crawler.config) beyond the Scrapy settings above.

@@ -16,7 +16,11 @@ each; harvest as a ratio to both (target: >= 0.6x fetch-only).
 ``--before DIR`` also times ``harvest crawl`` from an older checkout (``git archive TAG | tar
 -x -C DIR``), interleaved with the rest.
 
-Run: ``.venv/bin/python benchmarks/crawl.py [--documents 2000] [--rounds 2] [--before DIR]``.
+``--profile FILE`` instead crawls once with harvest under cProfile, writes the stats to FILE
+and prints the functions with the most time of their own.
+
+Run: ``.venv/bin/python benchmarks/crawl.py [--documents 2000] [--rounds 2] [--before DIR]
+[--profile FILE]``.
 """
 
 from __future__ import annotations
@@ -72,12 +76,32 @@ def harvest_config(path: Path, base_url: str, documents: int) -> None:
     )
 
 
-def run_harvest(tmp: Path, base_url: str, documents: int, n: int, tree: Path = ROOT) -> float:
-    """``harvest crawl`` from ``tree`` (this checkout, or an older one to compare with)."""
+def run_harvest(
+    tmp: Path,
+    base_url: str,
+    documents: int,
+    n: int,
+    tree: Path = ROOT,
+    profile: Path | None = None,
+) -> float:
+    """``harvest crawl`` from ``tree`` (this checkout, or an older one to compare with),
+    under cProfile writing to ``profile`` if given."""
     config, db = tmp / "config.yaml", tmp / f"h{n}-{tree.name}" / "harvest.db"
     harvest_config(config, base_url, documents)
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "bench", "--config", str(config)]
+    python = [sys.executable]
+    if profile:
+        python += ["-m", "cProfile", "-o", str(profile.resolve())]
+    command = python + ["-m", "crawler.cli", "crawl", "bench", "--config", str(config)]
     return timed(command + ["--db", str(db), "--quiet"], cwd=tree)
+
+
+def print_profile(path: Path, seconds: float, lines: int = 40) -> None:
+    import pstats
+
+    print(f"harvest crawl under cProfile: {seconds:.1f} s wall; stats in {path}")
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("tottime").print_stats(lines)
+    stats.sort_stats("cumulative").print_stats(lines)
 
 
 def run_spider(kind: str, tmp: Path, base_url: str, documents: int, n: int) -> float:
@@ -163,6 +187,9 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, help="also crawl with the harvest checked out in this folder"
     )
+    parser.add_argument(
+        "--profile", type=Path, help="profile one harvest crawl into this file instead"
+    )
     parser.add_argument("--spider", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.spider:
@@ -181,6 +208,10 @@ def main() -> None:
         if args.before:
             times["harvest before"] = []
         with serve_directory(tmp / "site", controls=controls) as base_url:
+            if args.profile:
+                seconds = run_harvest(tmp, base_url, args.documents, 0, profile=args.profile)
+                print_profile(args.profile, seconds)
+                return
             for n in range(args.rounds):
                 controls.requests.clear()
                 times["harvest"].append(run_harvest(tmp, base_url, args.documents, n))

@@ -40,6 +40,7 @@ from scrapy.settings import BaseSettings
 from crawler.storage import storage_error
 from crawler.storage.crawl import crawl_connection, stop_crawl
 from crawler.storage.warc import (
+    DEFAULT_GZIP_LEVEL,
     DEFAULT_MAX_BYTES,
     LISTING_FIELDS,
     PayloadIndex,
@@ -92,7 +93,7 @@ class WarcArchiveMiddleware:
         self.archive_root = archive_root
         settings = crawler.settings
         self.max_bytes = settings.getint("HARVEST_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
-        self.gzip_level = settings.getint("HARVEST_WARC_GZIP_LEVEL", 6)
+        self.gzip_level = settings.getint("HARVEST_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
         self.revisits = settings.getbool("HARVEST_WARC_REVISITS", True)
         self.writer: WarcWriter | None = None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -77,21 +78,28 @@ def place_and_agency(
 ) -> dict[str, Any]:
     """The document's 行政区划 and canonical agency from the site's configured region, the
     agency as written (the 落款 when there is one), the place extraction read and the domain."""
+    host = urlsplit(url).hostname if url else None
+    return dict(_place_and_agency(agency, region_written, site_region, host))
+
+
+# The pages of one site name the same few agencies: each combination is worked out once.
+@lru_cache(maxsize=4096)
+def _place_and_agency(
+    agency: str | None, region_written: str | None, site_region: str | None, host: str | None
+) -> tuple[tuple[str, Any], ...]:
     try:
         region = region_of(
-            configured=site_region,
-            agency=agency,
-            signature=region_written,
-            domain=urlsplit(url).hostname if url else None,
+            configured=site_region, agency=agency, signature=region_written, domain=host
         )
     except UnknownRegion:  # config.py checks it at load; an old value must not stop a crawl
         region = region_of(agency=agency, signature=region_written)
     place = region.as_row() if region else dict.fromkeys(PLACE_FIELDS)
-    return {
+    found = {
         **place,
         "agency_original": agency,
         "agency": canonical_agency(agency, region) if agency else None,
     }
+    return tuple(found.items())
 
 
 class NormalisePipeline:

@@ -28,7 +28,8 @@ A document link that gives no document (an HTTP error, robots.txt, a body that i
 page, a request that finally failed) is sent as the ``link_dead`` signal. A body is checked with
 :func:`pipelines.sniff.is_text_body` before it becomes an item.
 
-Requests are deduplicated by Scrapy's dupefilter, offsite links by ``allowed_domains``. Stats go
+Requests are deduplicated by Scrapy's dupefilter (a list page another listing requested
+already is not even built), offsite links by ``allowed_domains``. Stats go
 under ``harvest/spider/``: ``list_pages``, ``documents_linked``, ``new_documents_linked``,
 ``untrusted_links``, ``next_pages``, ``list_links``, ``pages_beyond_limit``,
 ``page_count_unknown``, ``empty_list_pages``, ``list_not_html``, ``documents``,
@@ -239,6 +240,7 @@ class Walk:
     unresolved: set[str] = field(default_factory=set)  # links that failed, to retry next run
     list_failures: int = 0  # list pages that failed for a reason that may pass
     listings: dict[str, set[str]] = field(default_factory=dict)  # listing -> its pages
+    list_pages: set[str] = field(default_factory=set)  # every list page requested, any listing
     beyond: set[str] = field(default_factory=set)  # list pages not followed: max_list_pages
 
     def resolved_links(self) -> list[str]:
@@ -324,6 +326,7 @@ class SiteSpider(scrapy.Spider):
         self, url: str, index: int, listing: str, known_streak: int = 0
     ) -> scrapy.Request:
         self.walk.listings.setdefault(listing, set()).add(url)
+        self.walk.list_pages.add(url)
         kwargs = {"list_page": index}
         if known_streak:
             kwargs["known_streak"] = known_streak
@@ -489,6 +492,10 @@ class SiteSpider(scrapy.Spider):
             later = [page for page in pages if page[0] > list_page]
             pages = [min(later)] if later else []
         for index, url in pages:
+            if url in self.walk.list_pages:
+                # Requested for another listing (start URLs that are pages of one pager):
+                # the dupefilter would drop it, after every spider middleware had seen it.
+                continue
             self._inc("next_pages")
             yield self.list_request(url, index, listing, known_streak)
 

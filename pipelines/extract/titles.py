@@ -215,6 +215,8 @@ def lines_above(
 
 # --- titles inside the body ------------------------------------------------------------------
 _DIGITS = re.compile(r"\d+")
+# A letter: what title_pattern() matches literally; digits, spaces and marks it may skip.
+_LETTER = re.compile(r"[^\W\d_]")
 _CLOSING_MARKS = frozenset("》”’」』）)】]#")
 _OPEN_END = frozenset("《“‘「『（(【[")  # a match ending in an opening mark cut a quotation
 
@@ -265,6 +267,11 @@ def _remove_inner_copies(inner: re.Pattern[str], line: str) -> tuple[str, int]:
     return inner.sub(cut, line), removed
 
 
+def _inner_copy_pattern(title: str) -> re.Pattern[str]:
+    """A copy of ``title`` right after a sentence end, with the spaces around it."""
+    return re.compile(r"(?<=[。！？；!?;])\s*" + re.escape(title.strip()) + r"\s*")
+
+
 def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[list[str], int]:
     """Remove copies of the title from the body.
 
@@ -278,12 +285,11 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
         return lines, 0
     target = squash(title)
     bare_target = _DIGITS.sub("", target)
-    pattern = title_pattern(title)
-    inner = (
-        re.compile(r"(?<=[。！？；!?;])\s*" + re.escape(title.strip()) + r"\s*")
-        if len(target) >= 8
-        else None
-    )
+    first_letter = _LETTER.search(target)
+    # Both patterns are compiled on first use: compiling them costs more than the rest of
+    # this function, every title is new, and most bodies never need them.
+    pattern: re.Pattern[str] | None | bool = False
+    inner: re.Pattern[str] | None = None
     out: list[str] = []
     removed = 0
     longest = 2 * len(title) + 10  # a longer line cannot be a copy of the title
@@ -294,7 +300,16 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
         if s and (s == target or (near_top and _DIGITS.sub("", s) == bare_target)):
             removed += 1
             continue
-        while near_top and pattern and len(line) > len(target) + 20:
+        while near_top and len(line) > len(target) + 20:
+            # A glued copy starts with the title's first letter once digits and marks are
+            # skipped; checking that first spares compiling the pattern for most lines.
+            letter = _LETTER.search(line)
+            if first_letter and (not letter or letter.group() != first_letter.group()):
+                break
+            if pattern is False:
+                pattern = title_pattern(title)
+            if not pattern:
+                break
             m = pattern.match(line)
             if not m or _DIGITS.sub("", squash(m.group(0))) != bare_target:
                 break
@@ -302,7 +317,8 @@ def remove_titles(lines: list[str], title: str | None, lead: int = 3) -> tuple[l
                 break
             line = line[m.end() :].lstrip()
             removed += 1
-        if inner and len(line) > len(target) + 20 and title.strip() in line:
+        if len(target) >= 8 and len(line) > len(target) + 20 and title.strip() in line:
+            inner = inner or _inner_copy_pattern(title)
             line, n = _remove_inner_copies(inner, line)
             removed += n
         out.append(line)

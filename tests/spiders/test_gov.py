@@ -128,6 +128,34 @@ def test_create_page_html_beyond_max_list_pages_is_cut(make_spider, saved_page):
     assert stat(spider, "pages_beyond_limit") == 33
 
 
+def test_pages_another_listing_requested_are_not_requested_again(make_spider, saved_page):
+    """Start URLs that are pages of one pager (index.html and index_2.html given both): the
+    first page's pager lists index_2.html too, but only the pages nobody requested are built."""
+    start = [
+        "http://kjj.example.gov.cn/gzdt/index.html",
+        "http://kjj.example.gov.cn/gzdt/index_2.html",
+    ]
+    spider = make_spider(
+        GovSpider,
+        start_urls=start,
+        allowed_domains=["kjj.example.gov.cn"],
+        links={"document": [r"/gzdt/\d{6}/t\d{8}_\d+\.html$"]},
+        limits={"max_list_pages": 4},
+    )
+
+    async def collect() -> list[Request]:
+        return [r async for r in spider.start()]
+
+    assert [r.url for r in asyncio.run(collect())] == start
+    response = saved_page("gov_trs_37_pages.html", start[0])
+    out = requests(spider.parse(response, list_page=0))
+    assert list_pages(out) == [
+        ("http://kjj.example.gov.cn/gzdt/index_1.html", 1),
+        ("http://kjj.example.gov.cn/gzdt/index_3.html", 3),
+    ]
+    assert stat(spider, "next_pages") == 2
+
+
 @pytest.mark.parametrize(
     ("script", "expected"),
     [

@@ -50,6 +50,7 @@ from pipelines.dedup.similarity import (  # noqa: E402
     text_shingles,
 )
 from pipelines.normalise import content_hash  # noqa: E402
+from pipelines.text import to_simplified  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "dedup"
 CORPUS_SIZE = 20_000
@@ -316,7 +317,10 @@ def main() -> None:
         found: set[tuple[int, int]] = set()
         conn.execute("BEGIN")
         for pos, doc in enumerate(order):
-            text = texts[doc]
+            # stored as the store stage stores it: the normalise stage's Simplified text (the
+            # index reads stored candidates as such, and a Traditional copy stored raw would
+            # never match its original)
+            text = to_simplified(texts[doc]) or ""
             conn.execute(
                 "INSERT INTO documents (id, text, content_hash, length) VALUES (?, ?, ?, ?)",
                 [pos + 1, text, content_hash(text), len(text)],

@@ -5,7 +5,7 @@ In:  documents as the store stage writes them (one call of :class:`NearDuplicate
 Out: these tables and columns (created by :mod:`crawler.storage.schema`), all derived from
      ``documents``/``sources`` except ``dedup_settings``:
 
-``dedup_signatures``   MinHash signature and shingle count of each document.
+``dedup_signatures``   MinHash signature (the low 16 bits of each value) and shingle count.
 ``dedup_bands``        LSH band keys -> document (the persistent LSH index).
 ``dedup_links``        every near-duplicate pair found: Jaccard, containment, ``recycled``.
 ``document_clusters``  each document's cluster, with its similarity to the canonical member
@@ -167,11 +167,11 @@ def likely_candidates(
         "ORDER BY c.hits DESC, c.document_id",
         [*keys, -1 if exclude is None else exclude, settings.max_candidates],
     ).fetchall()
-    query = np.asarray(values, dtype=np.uint32)
+    query = np.asarray(values, dtype=np.uint32).astype(np.uint16)  # as signatures are stored
     floor = min(settings.jaccard, settings.containment) - _ESTIMATE_MARGIN
     found = []
     for other, blob, other_size in rows:
-        estimate = estimated_jaccard(query, signature_array(blob))
+        estimate = estimated_jaccard(query, signature_array(blob, settings.num_perm))
         # containment follows from Jaccard and the set sizes: |A n B| = J (|A| + |B|) / (1 + J)
         contained = estimate * (size + other_size) / (1 + estimate) / max(1, min(size, other_size))
         if max(estimate, contained) >= floor:

@@ -6,6 +6,7 @@ import random
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import opencc
 import pytest
 from scrapy.settings import Settings
@@ -15,8 +16,10 @@ from pipelines.dedup.similarity import (
     DEFAULTS,
     band_keys,
     dedup_normalise,
+    estimated_jaccard,
     shingles,
     signature,
+    signature_array,
     signature_bytes,
     signature_from_bytes,
     similarity,
@@ -92,7 +95,9 @@ def test_settings_defaults_and_scrapy_overrides():
 def test_signature_round_trips_and_is_stable_across_calls():
     values = signature(text_shingles(gold("003")))
     assert len(values) == 256
-    assert signature_from_bytes(signature_bytes(values)) == values
+    # stored as the low 16 bits of each value (b-bit MinHash), half the bytes
+    assert signature_from_bytes(signature_bytes(values)) == [v & 0xFFFF for v in values]
+    assert len(signature_bytes(values)) == 2 * len(values)
     assert signature(text_shingles(gold("003"))) == values  # fixed seed: other processes agree
     assert len(set(band_keys(values))) == 64
 
@@ -150,3 +155,14 @@ def test_property_a_document_nearly_duplicates_itself_in_any_docshare_wrapper(nu
         pair = similarity(text, wrapped)
         assert pair.near_duplicate, (header[:80], footer[:80], pair)
         assert not pair.recycled
+
+
+def test_signatures_stored_whole_by_older_archives_give_the_same_estimates():
+    a = signature(text_shingles(gold("003")))
+    b = signature(text_shingles(gold("003")[: len(gold("003")) * 2 // 3]))
+    legacy = np.asarray(b, dtype="<u4").tobytes()  # how archives before version 14 kept them
+    assert len(legacy) == 4 * len(b) and len(signature_bytes(b)) == 2 * len(b)
+    assert np.array_equal(signature_array(legacy), signature_array(signature_bytes(b)))
+    full = np.count_nonzero(np.asarray(a) == np.asarray(b)) / len(a)
+    assert estimated_jaccard(a, signature_array(legacy)) == estimated_jaccard(a, b)
+    assert abs(estimated_jaccard(a, b) - full) < 0.02  # 16 bits agree by chance 1 in 65,536

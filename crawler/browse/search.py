@@ -107,6 +107,12 @@ def parse(typed: str | None) -> Query:
     return Query(typed=typed or "", terms=tuple(terms))
 
 
+# The parameter each index table's FTS5 query is bound to.
+_PARAMS = {fulltext.TABLE: "q_pairs", fulltext.CHARS_TABLE: "q_chars"}
+_TABLES = {param: table for table, param in _PARAMS.items()}
+_CHARS_SUBQUERY = fulltext.match_subquery("q_chars", fulltext.CHARS_TABLE)
+
+
 def match_expressions(query: Query) -> dict[str, str]:
     """The FTS5 query of each index table a term needs (:func:`crawler.storage.fulltext.lookup`:
     one character in ``documents_chars``, more in ``documents_fts``), bound as ``:q_chars``
@@ -122,17 +128,10 @@ def match_expressions(query: Query) -> dict[str, str]:
     return {param: " AND ".join(expressions) for param, expressions in parts.items()}
 
 
-_PARAMS = {fulltext.TABLE: "q_pairs", fulltext.CHARS_TABLE: "q_chars"}
-_CHARS_SUBQUERY = (
-    f"select rowid from {fulltext.CHARS_TABLE} where {fulltext.CHARS_TABLE} match :q_chars"
-)
-
-
 def where_clauses(query: Query) -> tuple[list[str], dict[str, Any]]:
     """Filters on ``documents`` (no ranking) for a table view: (where clauses, params)."""
     params = match_expressions(query)
-    tables = {param: table for table, param in _PARAMS.items()}
-    return [fulltext.filter_clause(param, tables[param]) for param in params], params
+    return [fulltext.filter_clause(param, _TABLES[param]) for param in params], params
 
 
 def _marked(expression: str, query: Query) -> str:
@@ -184,13 +183,10 @@ def search_sql(query: Query, limit: int = 20, offset: int = 0) -> tuple[str, dic
 def count_sql(query: Query) -> tuple[str, dict[str, Any]]:
     """How many documents match: (sql, params); the index alone answers it."""
     params = match_expressions(query)
-    if "q_pairs" not in params:
-        table, match = fulltext.CHARS_TABLE, "q_chars"
-    else:
-        table, match = fulltext.TABLE, "q_pairs"
+    # the pairs when there are any, the characters narrowing them; else the characters alone
+    match = "q_pairs" if "q_pairs" in params else "q_chars"
     chars = f" and rowid in ({_CHARS_SUBQUERY})" if len(params) > 1 else ""
-    sql = f"select count(*) from {table} where {table} match :{match}{chars}"
-    return sql, params
+    return f"select count(*) from ({fulltext.match_subquery(match, _TABLES[match])}{chars})", params
 
 
 def run(

@@ -29,6 +29,7 @@ Out: :func:`lookup` (which table finds a term, and the FTS5 query there),
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 TABLE = "documents_fts"
 CHARS_TABLE = "documents_chars"
@@ -62,39 +63,34 @@ def _chars(prefix: str) -> str:
     return f"{CHARS_FUNCTION}({', '.join(f'{prefix}.{column}' for column in COLUMNS)})"
 
 
-# A contentless table forgets a row by being told its tokens again: they are made again from
-# the old values, which are still there when the trigger runs.
-_TRIGGERS = {
-    "documents_chars_ai": f"""
-CREATE TRIGGER documents_chars_ai AFTER INSERT ON documents BEGIN
-  INSERT INTO {CHARS_TABLE} (rowid, chars) VALUES (new.id, {_chars("new")});
-END""",
-    "documents_chars_ad": f"""
-CREATE TRIGGER documents_chars_ad AFTER DELETE ON documents BEGIN
-  INSERT INTO {CHARS_TABLE} ({CHARS_TABLE}, rowid, chars) VALUES ('delete', old.id, {_chars("old")});
-END""",
-    "documents_chars_au": f"""
-CREATE TRIGGER documents_chars_au AFTER UPDATE OF {", ".join(COLUMNS)} ON documents BEGIN
-  INSERT INTO {CHARS_TABLE} ({CHARS_TABLE}, rowid, chars) VALUES ('delete', old.id, {_chars("old")});
-  INSERT INTO {CHARS_TABLE} (rowid, chars) VALUES (new.id, {_chars("new")});
-END""",
-    "documents_fts_ai": f"""
-CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN
-  INSERT INTO {TABLE} (rowid, {", ".join(COLUMNS)}) VALUES (new.id, {_values("new")});
-END""",
-    "documents_fts_ad": f"""
-CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN
-  INSERT INTO {TABLE} ({TABLE}, rowid, {", ".join(COLUMNS)})
-    VALUES ('delete', old.id, {_values("old")});
-END""",
-    # documents are updated on every crawl (last_seen, cluster columns); only these re-index
-    "documents_fts_au": f"""
-CREATE TRIGGER documents_fts_au AFTER UPDATE OF {", ".join(COLUMNS)} ON documents BEGIN
-  INSERT INTO {TABLE} ({TABLE}, rowid, {", ".join(COLUMNS)})
-    VALUES ('delete', old.id, {_values("old")});
-  INSERT INTO {TABLE} (rowid, {", ".join(COLUMNS)}) VALUES (new.id, {_values("new")});
-END""",
-}
+def _index_triggers(table: str, columns: str, values: Callable[[str], str]) -> dict[str, str]:
+    """The insert, delete and update triggers keeping ``table`` in step with ``documents``:
+    ``columns`` of ``table`` get ``values("new")`` / ``values("old")``.
+
+    A contentless table forgets a row by being told its tokens again: they are made again from
+    the old values, which are still there when the trigger runs. Documents are updated on every
+    crawl (last_seen, cluster columns); only a change of the indexed columns re-indexes."""
+    insert = f"INSERT INTO {table} (rowid, {columns}) VALUES (new.id, {values('new')});"
+    delete = (
+        f"INSERT INTO {table} ({table}, rowid, {columns}) VALUES ('delete', old.id, "
+        f"{values('old')});"
+    )
+    return {
+        f"{table}_ai": f"CREATE TRIGGER {table}_ai AFTER INSERT ON documents BEGIN\n  {insert}\nEND",
+        f"{table}_ad": f"CREATE TRIGGER {table}_ad AFTER DELETE ON documents BEGIN\n  {delete}\nEND",
+        f"{table}_au": (
+            f"CREATE TRIGGER {table}_au AFTER UPDATE OF {', '.join(COLUMNS)} ON documents BEGIN"
+            f"\n  {delete}\n  {insert}\nEND"
+        ),
+    }
+
+
+# (table, its columns, what fills them from a documents row)
+_INDEXES: tuple[tuple[str, str, Callable[[str], str]], ...] = (
+    (TABLE, ", ".join(COLUMNS), _values),
+    (CHARS_TABLE, "chars", _chars),
+)
+_TRIGGERS = {name: sql for index in _INDEXES for name, sql in _index_triggers(*index).items()}
 
 # What archives before version 13 had instead: sqlite-utils' FTS5 trigram index (its triggers
 # documents_ai/_ad/_au) and the short-term index of characters and pairs.
@@ -109,16 +105,19 @@ _SUPERSEDED_TRIGGERS = (
 _SUPERSEDED_TABLES = ("documents_grams",)
 
 
-def pair_tokens(text: str | None) -> str | None:
-    """``text`` as the index holds it: per whitespace-separated run, the character pair at each
-    position and the run's last character alone, space-separated (科技 局长 -> 科技 技 局长 长)."""
-    if not text:
-        return text
+def _tokens(runs: list[str]) -> list[str]:
+    """Per run, the character pair at each position and the run's last character alone."""
     tokens: list[str] = []
-    for run in text.split():
+    for run in runs:
         tokens.extend(map(str.__add__, run, run[1:]))
         tokens.append(run[-1])
-    return " ".join(tokens)
+    return tokens
+
+
+def pair_tokens(text: str | None) -> str | None:
+    """``text`` as the index holds it: the tokens of its whitespace-separated runs,
+    space-separated (科技 局长 -> 科技 技 局长 长)."""
+    return " ".join(_tokens(text.split())) if text else text
 
 
 def chars_of(*texts: str | None) -> str:
@@ -142,10 +141,7 @@ def pairs_expression(term: str) -> str:
     runs = term.split()
     if not runs:
         raise ValueError("pairs_expression: nothing to search for")
-    tokens: list[str] = []
-    for run in runs[:-1]:
-        tokens.extend(map(str.__add__, run, run[1:]))
-        tokens.append(run[-1])  # the run ends where the text's run ends: exact
+    tokens = _tokens(runs[:-1])  # these runs end where the text's runs end: exact
     last = runs[-1]
     if len(last) == 1:  # any token that starts with it: the character, wherever it stands
         tokens.append(last)
@@ -159,6 +155,12 @@ def _phrase(tokens: list[str]) -> str:
     return '"' + " ".join(tokens).replace('"', '""') + '"'
 
 
+def match_subquery(param: str, table: str = TABLE) -> str:
+    """The ids (``rowid``) of the documents matching the FTS5 query bound to ``:param`` in
+    ``table``, as a subquery."""
+    return f"SELECT rowid FROM {table} WHERE {table} MATCH :{param}"
+
+
 def filter_clause(param: str, table: str = TABLE) -> str:
     """A WHERE clause on ``documents`` for the documents matching the FTS5 query bound to
     ``:param`` in ``table``, e.g. a Datasette filter.
@@ -166,11 +168,11 @@ def filter_clause(param: str, table: str = TABLE) -> str:
     The unary ``+`` keeps SQLite from fetching every matching row by id (a common character
     matches nearly every document); it scans an index instead and checks each id against the
     match, so counts, facets and the newest-first page read no rows they do not show."""
-    return f"+id IN (SELECT rowid FROM {table} WHERE {table} MATCH :{param})"
+    return f"+id IN ({match_subquery(param, table)})"
 
 
 def register(conn: sqlite3.Connection) -> None:
-    """Make ``harvest_pairs(text)`` and ``harvest_chars(title, text, text_original)`` callable
+    """Make ``harvest_pairs(text)`` and ``harvest_chars(text, title, text_original)`` callable
     by this connection's triggers."""
     conn.create_function(FUNCTION, 1, pair_tokens, deterministic=True)
     conn.create_function(CHARS_FUNCTION, len(COLUMNS), chars_of, deterministic=True)
@@ -201,12 +203,9 @@ def ensure(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(_CREATE)
     conn.execute(_CREATE_CHARS)
-    columns = ", ".join(COLUMNS)
-    conn.execute(
-        f"INSERT INTO {TABLE} (rowid, {columns}) SELECT id, {_values('documents')} FROM documents"
-    )
-    conn.execute(
-        f"INSERT INTO {CHARS_TABLE} (rowid, chars) SELECT id, {_chars('documents')} FROM documents"
-    )
+    for table, columns, values in _INDEXES:
+        conn.execute(
+            f"INSERT INTO {table} (rowid, {columns}) SELECT id, {values('documents')} FROM documents"
+        )
     for sql in _TRIGGERS.values():
         conn.execute(sql)

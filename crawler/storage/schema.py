@@ -10,7 +10,9 @@ Tables (Datasette's metadata.yml describes each column to readers):
                        document holding its text (shared by every site serving that text).
 ``documents_fts``      the full-text index (:mod:`crawler.storage.fulltext`): contentless FTS5 of
                        the character pairs of documents' title, text and text_original; finds a
-                       string of any length, ranked with bm25.
+                       string of two or more characters, ranked with bm25.
+``documents_chars``    each document's distinct characters (contentless FTS5, no positions):
+                       one-character terms.
 ``changes``            the change feed: a number for every change a consumer must see (new
                        document, new source, new version, cluster or canonical change,
                        metadata correction), given by triggers; ``harvest export --after-change``.

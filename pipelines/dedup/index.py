@@ -40,6 +40,7 @@ from crawler.storage import connect, transaction
 from pipelines.dedup.canonical import Member, choose_canonical
 from pipelines.dedup.settings import NearDupSettings
 from pipelines.dedup.similarity import (
+    STORED_DTYPE,
     TextForms,
     band_keys,
     compare,
@@ -167,7 +168,7 @@ def likely_candidates(
         "ORDER BY c.hits DESC, c.document_id",
         [*keys, -1 if exclude is None else exclude, settings.max_candidates],
     ).fetchall()
-    query = np.asarray(values, dtype=np.uint32).astype(np.uint16)  # as signatures are stored
+    query = np.asarray(values, dtype=np.uint32).astype(STORED_DTYPE)  # once, as stored
     floor = min(settings.jaccard, settings.containment) - _ESTIMATE_MARGIN
     found = []
     for other, blob, other_size in rows:

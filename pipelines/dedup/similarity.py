@@ -136,12 +136,12 @@ def signature(shingle_set: set[str], settings: NearDupSettings = DEFAULTS) -> li
 # (1 in 65,536) changes nothing, and at 512 bytes seven rows fill a 4 KB page where three
 # 1,024-byte ones left a quarter of it empty (1.3 KB -> 0.6 KB a document). The LSH band keys
 # are made from the full values before storing.
-STORED_BITS = 16
+STORED_DTYPE = np.dtype("<u2")
 
 
 def signature_bytes(values: list[int]) -> bytes:
-    """A signature as stored in SQLite (little-endian uint16 array: :data:`STORED_BITS`)."""
-    return np.asarray(values, dtype=np.uint32).astype("<u2").tobytes()
+    """A signature as stored in SQLite (:data:`STORED_DTYPE`: little-endian uint16)."""
+    return np.asarray(values, dtype=np.uint32).astype(STORED_DTYPE).tobytes()
 
 
 def signature_from_bytes(blob: bytes) -> list[int]:
@@ -167,18 +167,21 @@ def band_keys(values: list[int], settings: NearDupSettings = DEFAULTS) -> list[i
 
 def signature_array(blob: bytes, num_perm: int = DEFAULTS.num_perm) -> np.ndarray:
     """A stored signature as a numpy array of its low 16-bit values, for fast estimates;
-    signatures stored whole (uint32, before version 14 of the archive) are cut down too."""
+    signatures older harvests stored whole (uint32) are cut down too."""
     if len(blob) == 4 * num_perm:
-        return np.frombuffer(blob, dtype="<u4").astype(np.uint16)
-    return np.frombuffer(blob, dtype="<u2")
+        return np.frombuffer(blob, dtype="<u4").astype(STORED_DTYPE)
+    return np.frombuffer(blob, dtype=STORED_DTYPE)
 
 
 def estimated_jaccard(a: list[int] | np.ndarray, b: list[int] | np.ndarray) -> float:
     """MinHash estimate of the Jaccard similarity from the low 16 bits of each value (standard
     error sqrt(J(1-J)/num_perm), 0.03 at J = 0.5 with 256 permutations, plus a bias of
     (1 - J) / 65,536); used only to skip hopeless candidates."""
-    # astype keeps the low 16 bits of wider values and leaves stored ones as they are
-    a, b = np.asarray(a).astype(np.uint16), np.asarray(b).astype(np.uint16)
+    # astype keeps the low 16 bits of wider values and leaves stored ones as they are (no copy)
+    a, b = (
+        np.asarray(a).astype(STORED_DTYPE, copy=False),
+        np.asarray(b).astype(STORED_DTYPE, copy=False),
+    )
     if not len(a) or len(a) != len(b):
         return 0.0
     return float(np.count_nonzero(a == b)) / len(a)
